@@ -1,0 +1,352 @@
+/* render: the producer thread.  render_main and everything it calls run on the render
+ * thread and never allocate, free, lock, log or do I/O (it only waits on its eventfd); the
+ * public functions other than render_wake are control-thread only.
+ * the thread keeps the ring filled to (device quantum + lead) frames, one 128-frame quantum
+ * at a time, committing due commands just before the quantum they take effect in. */
+#include "render.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "engine/engine.h"
+#include "ring.h"
+#include "rtcheck.h"
+#include "spsc.h"
+
+struct render {
+	struct render_config cfg;
+	struct engine *engine;
+	struct ring *ring;
+	struct spsc *cmds;		/* struct render_cmd, control -> render */
+	struct spsc *rets;		/* struct render_ret, render -> control */
+	double rate;			/* Hz */
+	uint32_t channels;
+	int wakefd;			/* eventfd: device cycles consumed, or stop */
+	sem_t ready;			/* posted once the ring is prefilled */
+	pthread_t thread;
+	bool running;			/* control thread's view */
+	_Atomic bool stop;
+
+	/* render thread only */
+	float *scratch;			/* channels * QUANTUM interleaved floats */
+	uint64_t seen_underruns;	/* ring underrun count at the last lead change */
+	uint64_t calm_since;		/* frame of the last underrun or lead change */
+	uint32_t fade_pos;		/* frames of the fade-out ramp written */
+	uint64_t window_max_ns;		/* worst quantum in the current 1 s window */
+	uint32_t window_quanta;		/* quanta in the current window */
+
+	/* published by the render thread (or, fade_len, by the control thread) */
+	_Atomic uint32_t lead;		/* frames */
+	_Atomic uint64_t quanta;
+	_Atomic uint64_t applied;
+	_Atomic uint64_t busy_ns;	/* sum of render time over all quanta */
+	_Atomic uint64_t max_ns;	/* worst quantum */
+	_Atomic uint64_t recent_max_ns;	/* worst quantum of the last completed window */
+	_Atomic uint32_t fade_len;	/* frames; 0: no fade requested */
+	_Atomic bool faded;
+	_Atomic bool rt;
+	_Atomic int priority;
+};
+
+/* --- render thread ------------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	/* a vDSO call: no syscall, no lock */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* only this thread writes these: a relaxed load and store, no read-modify-write */
+static void counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* denormals in feedback paths (filters, delays decaying to silence) cost 100x per op */
+static void render_flush_denormals(void)
+{
+#if defined(__SSE__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);	/* FTZ | DAZ */
+#elif defined(__aarch64__)
+	uint64_t fpcr;
+
+	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+	__asm__ volatile("msr fpcr, %0" : : "r"(fpcr | (1u << 24)));	/* FZ */
+#endif
+}
+
+/* below PipeWire's data thread (88 with client-rt.conf), above everything ordinary */
+static void render_set_priority(struct render *r)
+{
+	struct sched_param sp = { .sched_priority = r->cfg.priority };
+
+	if (r->cfg.priority <= 0 ||
+	    pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+		return;
+	atomic_store(&r->rt, true);
+	atomic_store(&r->priority, r->cfg.priority);
+}
+
+/* grow the lead a quantum after any underrun; shrink it a quantum after shrink_after
+ * seconds of audio without one */
+static void render_adapt(struct render *r, uint64_t frame)
+{
+	uint64_t u = atomic_load_explicit(&r->ring->underruns, memory_order_relaxed);
+	uint32_t lead = atomic_load_explicit(&r->lead, memory_order_relaxed);
+	uint64_t calm = (uint64_t)r->cfg.shrink_after * (uint64_t)r->rate;
+
+	if (u != r->seen_underruns) {
+		r->seen_underruns = u;
+		r->calm_since = frame;
+		if (lead + QUANTUM <= r->cfg.lead_max)
+			lead += QUANTUM;
+	} else if (lead > r->cfg.lead && frame - r->calm_since >= calm) {
+		r->calm_since = frame;
+		lead = lead - r->cfg.lead > QUANTUM ? lead - QUANTUM : r->cfg.lead;
+	}
+	atomic_store_explicit(&r->lead, lead, memory_order_relaxed);
+}
+
+/* commits the due commands in queue order; a command not yet due holds back the ones
+ * behind it.  never takes one it could not hand back. */
+static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
+{
+	struct render_cmd c;
+	struct render_ret ret;
+
+	while (spsc_space(r->rets) > 0 && spsc_peek(r->cmds, &c) && c.at <= frame) {
+		spsc_pop(r->cmds, &c);
+		engine_commit(r->engine, c.op);
+		ret.op = c.op;
+		ret.tag = c.tag;
+		ret.frame = frame;
+		ret.latency_ns = start_ns > c.submit_ns ? start_ns - c.submit_ns : 0;
+		spsc_push(r->rets, &ret);
+		counter_add(&r->applied, 1);
+	}
+}
+
+/* linear ramp from 1 to 0 over fade_len frames, then silence */
+static void render_apply_fade(struct render *r, uint32_t len)
+{
+	float *s = r->scratch;
+
+	for (uint32_t i = 0; i < QUANTUM; i++, r->fade_pos++) {
+		float g = r->fade_pos < len ? 1.0f - (float)r->fade_pos / (float)len : 0.0f;
+
+		for (uint32_t c = 0; c < r->channels; c++)
+			*s++ *= g;
+	}
+	if (r->fade_pos >= len)
+		atomic_store_explicit(&r->faded, true, memory_order_release);
+}
+
+static void render_measure(struct render *r, uint64_t ns)
+{
+	counter_add(&r->busy_ns, ns);
+	counter_add(&r->quanta, 1);
+	if (ns > atomic_load_explicit(&r->max_ns, memory_order_relaxed))
+		atomic_store_explicit(&r->max_ns, ns, memory_order_relaxed);
+	if (ns > r->window_max_ns)
+		r->window_max_ns = ns;
+	if (++r->window_quanta >= r->rate / QUANTUM) {
+		atomic_store_explicit(&r->recent_max_ns, r->window_max_ns, memory_order_relaxed);
+		r->window_max_ns = 0;
+		r->window_quanta = 0;
+	}
+}
+
+static void render_quantum(struct render *r)
+{
+	uint64_t start = now_ns();
+	uint64_t frame = engine_frame(r->engine);
+	uint32_t fade = atomic_load_explicit(&r->fade_len, memory_order_relaxed);
+	const struct bus *b;
+
+	render_apply(r, frame, start);
+	b = engine_render(r->engine);
+	if (b->silent)
+		memset(r->scratch, 0, sizeof(float) * QUANTUM * r->channels);
+	else
+		engine_interleave(b, r->scratch);
+	if (fade > 0)
+		render_apply_fade(r, fade);
+	ring_write(r->ring, r->scratch, QUANTUM);
+	render_measure(r, now_ns() - start);
+}
+
+/* frames to keep in the ring: what the device takes per cycle plus the lead, leaving room
+ * for one more quantum */
+static uint32_t render_target(const struct render *r)
+{
+	uint32_t q = atomic_load_explicit(&r->ring->request, memory_order_relaxed);
+	uint32_t t, cap = r->ring->frames - QUANTUM;
+
+	if (q == 0)
+		q = r->cfg.quantum_guess;
+	t = q + atomic_load_explicit(&r->lead, memory_order_relaxed);
+	return t < cap ? t : cap;
+}
+
+static void render_fill(struct render *r)
+{
+	uint32_t target;
+
+	render_adapt(r, engine_frame(r->engine));
+	target = render_target(r);
+	while (ring_fill(r->ring) < target && !atomic_load_explicit(&r->stop, memory_order_relaxed))
+		render_quantum(r);
+}
+
+static void render_wait(struct render *r)
+{
+	uint64_t v;
+	ssize_t n = read(r->wakefd, &v, sizeof(v));
+
+	(void)n;	/* EINTR or a spurious wake: the caller just refills and waits again */
+}
+
+static void *render_main(void *data)
+{
+	struct render *r = data;
+
+	render_set_priority(r);
+	render_flush_denormals();
+	rtcheck_enter();
+	render_fill(r);
+	sem_post(&r->ready);
+	while (!atomic_load(&r->stop)) {
+		render_wait(r);
+		render_fill(r);
+	}
+	rtcheck_leave();
+	return NULL;
+}
+
+/* --- any thread ---------------------------------------------------------------------------- */
+
+void render_wake(void *data)
+{
+	struct render *r = data;
+	uint64_t one = 1;
+	/* an eventfd write only blocks when the counter would pass 2^64 - 2 */
+	ssize_t n = write(r->wakefd, &one, sizeof(one));
+
+	(void)n;
+}
+
+/* --- control thread ------------------------------------------------------------------------ */
+
+struct render *render_new(const struct render_config *cfg, struct engine *engine,
+			  struct ring *ring, struct spsc *cmds, struct spsc *rets)
+{
+	struct render *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->cfg = *cfg;
+	if (r->cfg.lead_max < r->cfg.lead)
+		r->cfg.lead_max = r->cfg.lead;
+	r->engine = engine;
+	r->ring = ring;
+	r->cmds = cmds;
+	r->rets = rets;
+	r->rate = engine_sample_rate(engine);
+	r->channels = ring->channels;
+	atomic_init(&r->lead, r->cfg.lead);
+	r->wakefd = eventfd(0, EFD_CLOEXEC);
+	r->scratch = calloc((size_t)QUANTUM * r->channels, sizeof(float));
+	if (r->wakefd < 0 || r->scratch == NULL || sem_init(&r->ready, 0, 0) < 0) {
+		if (r->wakefd >= 0)
+			close(r->wakefd);
+		free(r->scratch);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void render_free(struct render *r)
+{
+	if (r == NULL)
+		return;
+	render_stop(r);
+	sem_destroy(&r->ready);
+	close(r->wakefd);
+	free(r->scratch);
+	free(r);
+}
+
+int render_start(struct render *r)
+{
+	int res;
+
+	if (r->running)
+		return 0;
+	atomic_store(&r->stop, false);
+	r->seen_underruns = atomic_load(&r->ring->underruns);
+	r->calm_since = engine_frame(r->engine);
+	res = pthread_create(&r->thread, NULL, render_main, r);
+	if (res != 0)
+		return -res;
+	pthread_setname_np(r->thread, "audiod-render");
+	r->running = true;
+	while (sem_wait(&r->ready) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+void render_stop(struct render *r)
+{
+	if (!r->running)
+		return;
+	atomic_store(&r->stop, true);
+	render_wake(r);
+	pthread_join(r->thread, NULL);
+	r->running = false;
+}
+
+void render_fade(struct render *r, uint32_t frames)
+{
+	atomic_store(&r->fade_len, frames > 0 ? frames : 1);
+}
+
+bool render_faded(const struct render *r)
+{
+	return atomic_load_explicit(&r->faded, memory_order_acquire);
+}
+
+void render_get_stats(const struct render *r, struct render_stats *st)
+{
+	double quantum_ns = QUANTUM * 1e9 / r->rate;
+
+	st->quanta = atomic_load_explicit(&r->quanta, memory_order_relaxed);
+	st->applied = atomic_load_explicit(&r->applied, memory_order_relaxed);
+	st->underruns = atomic_load_explicit(&r->ring->underruns, memory_order_relaxed);
+	st->underrun_frames = atomic_load_explicit(&r->ring->underrun_frames, memory_order_relaxed);
+	st->lead = atomic_load_explicit(&r->lead, memory_order_relaxed);
+	st->fill = ring_fill(r->ring);
+	st->load_avg = st->quanta ? (double)atomic_load_explicit(&r->busy_ns, memory_order_relaxed) /
+				    ((double)st->quanta * quantum_ns) : 0.0;
+	st->load_max = (double)atomic_load_explicit(&r->max_ns, memory_order_relaxed) / quantum_ns;
+	st->load_recent_max =
+		(double)atomic_load_explicit(&r->recent_max_ns, memory_order_relaxed) / quantum_ns;
+	st->rt = atomic_load(&r->rt);
+	st->priority = atomic_load(&r->priority);
+}

@@ -1,0 +1,861 @@
+/* the engine: control-side model and ops, render-side quantum loop.
+ * see engine.h for which function runs on which side. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "engine.h"
+#include "graph.h"
+#include "node.h"
+
+#define EVENT_CAP 1024	/* power of two */
+
+enum op_kind { OP_PLAN, OP_CHANNELS, OP_ATTR, OP_PARAM, OP_START, OP_STOP };
+
+struct engine_op {
+	struct engine_op *next;
+	enum op_kind kind;
+	struct node *node;
+	struct plan *plan;		/* OP_PLAN: swapped with the engine's */
+	struct node *dead;		/* OP_PLAN of a delete: freed after commit */
+	struct chan_cfg cfg;		/* OP_CHANNELS */
+	const struct attr_desc *attr;	/* OP_ATTR */
+	struct value value;		/* OP_ATTR: strings and arrays are owned copies */
+	void *staged;
+	struct param *param;		/* OP_PARAM */
+	struct param_update *update;
+	double when, offset, duration;	/* OP_START, OP_STOP */
+};
+
+struct engine {
+	double sample_rate;
+	uint32_t channels;
+	_Atomic uint64_t frame;		/* written by the render side */
+	double now;			/* control: time ops take effect; < 0: use frame */
+
+	/* control side */
+	struct graph graph;
+	uint32_t next_id;
+	struct node *dest;
+
+	/* render side */
+	struct plan *plan;
+	struct bus scratch;		/* param input sums (mono) */
+	struct bus silent_out;
+
+	/* render -> control events */
+	struct engine_event ev[EVENT_CAP];
+	_Atomic uint32_t ev_head, ev_tail;	/* head: consumer, tail: producer */
+	_Atomic uint32_t ev_lost;
+};
+
+/* ---------------------------------------------------------------------------------------- */
+
+double engine_sample_rate(const struct engine *e)
+{
+	return e->sample_rate;
+}
+
+uint32_t engine_channels(const struct engine *e)
+{
+	return e->channels;
+}
+
+uint64_t engine_frame(const struct engine *e)
+{
+	return atomic_load_explicit(&e->frame, memory_order_acquire);
+}
+
+void engine_set_now(struct engine *e, double now)
+{
+	e->now = now;
+}
+
+static double engine_now(const struct engine *e)
+{
+	if (e->now >= 0)
+		return e->now;
+	return (double)engine_frame(e) / e->sample_rate;
+}
+
+static struct engine_op *op_new(enum op_kind kind, struct node *n)
+{
+	struct engine_op *op = calloc(1, sizeof(*op));
+
+	if (op) {
+		op->kind = kind;
+		op->node = n;
+	}
+	return op;
+}
+
+static int oom(struct error *err)
+{
+	return err_set(err, ERR_INTERNAL, "out of memory");
+}
+
+/* rebuilds the plan after a model change; on failure the caller reverts the model */
+static int plan_op(struct engine *e, struct node *dead, struct engine_op **op, struct error *err)
+{
+	struct plan *p = graph_plan(&e->graph, err);
+
+	if (p == NULL)
+		return -1;
+	*op = op_new(OP_PLAN, NULL);
+	if (*op == NULL) {
+		plan_free(p);
+		return oom(err);
+	}
+	(*op)->plan = p;
+	(*op)->dead = dead;
+	return 0;
+}
+
+struct engine *engine_new(double sample_rate, uint32_t channels, struct error *err)
+{
+	extern const struct node_kind destination_kind;
+	struct engine_op *op = NULL;
+	struct option opt;
+	struct engine *e;
+
+	if (!(sample_rate >= ENGINE_MIN_RATE && sample_rate <= ENGINE_MAX_RATE)) {
+		err_set(err, ERR_NOT_SUPPORTED, "sampleRate %g is outside %g..%g", sample_rate,
+			ENGINE_MIN_RATE, ENGINE_MAX_RATE);
+		return NULL;
+	}
+	if (channels < 1 || channels > MAX_CHANNELS) {
+		err_set(err, ERR_NOT_SUPPORTED, "channels %u is outside 1..%d", channels,
+			MAX_CHANNELS);
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		goto error_oom;
+	e->sample_rate = sample_rate;
+	e->channels = channels;
+	e->now = -1;
+	e->next_id = 1;
+	if (bus_init(&e->scratch, MAX_CHANNELS) < 0 || bus_init(&e->silent_out, MAX_CHANNELS) < 0)
+		goto error_oom;
+	bus_silence(&e->silent_out, channels);
+	opt.name = "channelCount";
+	opt.value.type = VALUE_NUMBER;
+	opt.value.num = channels;
+	e->dest = node_new(e, &destination_kind, "destination", 0, &opt, 1, err);
+	if (e->dest == NULL)
+		goto error;
+	graph_add(&e->graph, e->dest);
+	if (plan_op(e, NULL, &op, err) < 0)
+		goto error;
+	engine_exec(e, op);
+	return e;
+
+error_oom:
+	oom(err);
+error:
+	engine_free(e);
+	return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+	struct node *n, *next;
+	struct edge *x, *xn;
+
+	if (e == NULL)
+		return;
+	for (n = e->graph.head; n; n = next) {
+		next = n->model_next;
+		node_free(n);
+	}
+	for (x = e->graph.edges; x; x = xn) {
+		xn = x->next;
+		free(x);
+	}
+	plan_free(e->plan);
+	bus_fini(&e->scratch);
+	bus_fini(&e->silent_out);
+	free(e);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* lookups */
+
+struct node *engine_node(struct engine *e, const char *name)
+{
+	struct node *n;
+
+	for (n = e->graph.head; n; n = n->model_next)
+		if (strcmp(n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+const char *engine_node_name(struct engine *e, uint32_t id)
+{
+	struct node *n;
+
+	for (n = e->graph.head; n; n = n->model_next)
+		if (n->id == id)
+			return n->name;
+	return NULL;
+}
+
+void engine_foreach_node(struct engine *e, void (*fn)(struct node *n, void *data), void *data)
+{
+	struct node *n, *next;
+
+	for (n = e->graph.head; n; n = next) {
+		next = n->model_next;
+		fn(n, data);
+	}
+}
+
+size_t engine_node_count(const struct engine *e)
+{
+	return e->graph.count;
+}
+
+static struct node *find_node(struct engine *e, const char *name, struct error *err)
+{
+	struct node *n;
+
+	if (name == NULL || name[0] == '\0') {
+		err_set(err, ERR_BAD_REQUEST, "missing node name");
+		return NULL;
+	}
+	n = engine_node(e, name);
+	if (n == NULL)
+		err_set(err, ERR_UNKNOWN_NODE, "no node named \"%s\"", name);
+	return n;
+}
+
+/* "node.param" -> node and param */
+static int find_param(struct engine *e, const char *target, struct node **np, int *pi,
+		      struct error *err)
+{
+	const char *dot = target ? strrchr(target, '.') : NULL;
+	const char *names[64];
+	char node_name[256];
+	struct node *n;
+	uint32_t i;
+	size_t len;
+
+	if (dot == NULL || dot == target || dot[1] == '\0')
+		return err_set(err, ERR_BAD_REQUEST, "\"%s\" is not of the form \"node.param\"",
+			       target ? target : "");
+	len = (size_t)(dot - target);
+	if (len >= sizeof(node_name))
+		return err_set(err, ERR_UNKNOWN_NODE, "node name too long");
+	memcpy(node_name, target, len);
+	node_name[len] = '\0';
+	n = find_node(e, node_name, err);
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < n->kind->n_params; i++) {
+		if (strcmp(n->kind->params[i].name, dot + 1) == 0) {
+			*np = n;
+			*pi = (int)i;
+			return 0;
+		}
+		if (i < 64)
+			names[i] = n->kind->params[i].name;
+	}
+	{
+		const char *hint = err_suggest(dot + 1, names, (int)(i < 64 ? i : 64));
+		if (hint)
+			return err_set(err, ERR_UNKNOWN_PARAM,
+				       "%s has no AudioParam \"%s\", did you mean \"%s\"?",
+				       n->kind->name, dot + 1, hint);
+	}
+	return err_set(err, ERR_UNKNOWN_PARAM, "%s has no AudioParam \"%s\"", n->kind->name,
+		       dot + 1);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* ops */
+
+int engine_op_create(struct engine *e, const char *type, const char *name,
+		     const struct option *opts, size_t n_opts, struct engine_op **op,
+		     struct error *err)
+{
+	const struct node_kind *kind;
+	struct node *n;
+
+	kind = node_kind_find(type ? type : "");
+	if (kind == NULL || strcmp(type, "AudioDestinationNode") == 0) {
+		const char *names[64], *hint;
+		int i, k = 0;
+		for (i = 0; i < node_kinds_count && k < 64; i++)
+			if (strcmp(node_kinds[i]->name, "AudioDestinationNode") != 0)
+				names[k++] = node_kinds[i]->name;
+		hint = err_suggest(type ? type : "", names, k);
+		if (hint)
+			return err_set(err, ERR_UNKNOWN_TYPE,
+				       "unknown node type \"%s\", did you mean \"%s\"?", type, hint);
+		return err_set(err, ERR_UNKNOWN_TYPE, "unknown node type \"%s\"", type ? type : "");
+	}
+	if (name == NULL || name[0] == '\0' || strchr(name, '.') || strchr(name, '/'))
+		return err_set(err, ERR_BAD_REQUEST,
+			       "invalid node name \"%s\" (non-empty, without '.' or '/')",
+			       name ? name : "");
+	if (engine_node(e, name))
+		return err_set(err, ERR_INVALID_STATE, "a node named \"%s\" already exists", name);
+	n = node_new(e, kind, name, e->next_id, opts, n_opts, err);
+	if (n == NULL)
+		return -1;
+	e->next_id++;
+	graph_add(&e->graph, n);
+	if (plan_op(e, NULL, op, err) < 0) {
+		graph_remove(&e->graph, n);
+		node_free(n);
+		return -1;
+	}
+	return 0;
+}
+
+int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
+		     struct error *err)
+{
+	struct node *n = find_node(e, name, err);
+	struct edge *x, *saved = NULL, **tail = &saved, **ep;
+
+	if (n == NULL)
+		return -1;
+	if (n == e->dest)
+		return err_set(err, ERR_INVALID_STATE, "the destination cannot be deleted");
+	/* keep the node's edges aside so a failed plan can restore them */
+	for (ep = &e->graph.edges; *ep;) {
+		x = *ep;
+		if (x->src == n || x->dst == n) {
+			*ep = x->next;
+			x->next = NULL;
+			*tail = x;
+			tail = &x->next;
+		} else {
+			ep = &x->next;
+		}
+	}
+	graph_remove(&e->graph, n);
+	if (plan_op(e, n, op, err) < 0) {
+		graph_add(&e->graph, n);
+		*ep = saved;
+		return -1;
+	}
+	while (saved) {
+		x = saved->next;
+		free(saved);
+		saved = x;
+	}
+	return 0;
+}
+
+int engine_op_connect(struct engine *e, const char *from, const char *to, int output,
+		      int input, struct engine_op **op, struct error *err)
+{
+	struct edge edge = { 0 };
+	struct node *src, *dst;
+	int pi = -1;
+
+	src = find_node(e, from, err);
+	if (src == NULL)
+		return -1;
+	if (to && strchr(to, '.')) {
+		if (find_param(e, to, &dst, &pi, err) < 0)
+			return -1;
+	} else {
+		dst = find_node(e, to, err);
+		if (dst == NULL)
+			return -1;
+	}
+	if (output < 0)
+		output = 0;
+	if ((uint32_t)output >= src->n_outputs)
+		return err_set(err, ERR_INDEX_SIZE, "output %d is out of range: %s has %u output%s",
+			       output, src->name, src->n_outputs, src->n_outputs == 1 ? "" : "s");
+	if (pi >= 0) {
+		if (input > 0)
+			return err_set(err, ERR_INDEX_SIZE, "an AudioParam has no input %d", input);
+		input = -1;
+	} else {
+		if (input < 0)
+			input = 0;
+		if ((uint32_t)input >= dst->n_inputs)
+			return err_set(err, ERR_INDEX_SIZE,
+				       "input %d is out of range: %s has %u input%s", input,
+				       dst->name, dst->n_inputs, dst->n_inputs == 1 ? "" : "s");
+	}
+	edge.src = src;
+	edge.dst = dst;
+	edge.output = (uint32_t)output;
+	edge.input = input;
+	edge.param = pi;
+	if (graph_has_edge(&e->graph, &edge))
+		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
+	if (graph_add_edge(&e->graph, &edge) < 0)
+		return oom(err);
+	if (plan_op(e, NULL, op, err) < 0) {
+		struct edge *x;
+		for (x = e->graph.edges; x; x = x->next)
+			if (x->src == src && x->dst == dst && x->output == edge.output &&
+			    x->input == edge.input && x->param == edge.param)
+				break;
+		graph_unlink_edge(&e->graph, x);
+		return -1;
+	}
+	return 0;
+}
+
+int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
+			 int input, struct engine_op **op, struct error *err)
+{
+	struct node *src, *dst = NULL;
+	struct edge *x, *next;
+	int pi = -1, matched = 0;
+
+	src = find_node(e, from, err);
+	if (src == NULL)
+		return -1;
+	if (to && strchr(to, '.')) {
+		if (find_param(e, to, &dst, &pi, err) < 0)
+			return -1;
+	} else if (to) {
+		dst = find_node(e, to, err);
+		if (dst == NULL)
+			return -1;
+	}
+	if (output >= 0 && (uint32_t)output >= src->n_outputs)
+		return err_set(err, ERR_INDEX_SIZE, "output %d is out of range: %s has %u output%s",
+			       output, src->name, src->n_outputs, src->n_outputs == 1 ? "" : "s");
+	if (input >= 0 && dst && pi < 0 && (uint32_t)input >= dst->n_inputs)
+		return err_set(err, ERR_INDEX_SIZE, "input %d is out of range: %s has %u input%s",
+			       input, dst->name, dst->n_inputs, dst->n_inputs == 1 ? "" : "s");
+	if (input >= 0 && (dst == NULL || pi >= 0))
+		return err_set(err, ERR_BAD_REQUEST, "input needs a destination node");
+	for (x = e->graph.edges; x; x = x->next) {
+		if (x->src != src || (dst && x->dst != dst) || (output >= 0 && x->output != (uint32_t)output))
+			continue;
+		if (dst && (pi >= 0 ? x->param != pi : x->input < 0))
+			continue;
+		if (input >= 0 && x->input != input)
+			continue;
+		matched++;
+	}
+	if (matched == 0 && dst)
+		return err_set(err, ERR_INVALID_STATE, "%s is not connected to %s%s", src->name,
+			       to, output >= 0 || input >= 0 ? " at those indices" : "");
+	for (x = e->graph.edges; x; x = next) {
+		next = x->next;
+		if (x->src != src || (dst && x->dst != dst) || (output >= 0 && x->output != (uint32_t)output))
+			continue;
+		if (dst && (pi >= 0 ? x->param != pi : x->input < 0))
+			continue;
+		if (input >= 0 && x->input != input)
+			continue;
+		graph_unlink_edge(&e->graph, x);
+	}
+	/* removing edges cannot create a cycle: plan building only fails on memory */
+	return plan_op(e, NULL, op, err);
+}
+
+static int copy_value(struct value *dst, const struct value *src)
+{
+	*dst = *src;
+	if (src->type == VALUE_STRING) {
+		dst->str = strdup(src->str);
+		return dst->str ? 0 : -1;
+	}
+	if (src->type == VALUE_ARRAY) {
+		double *v = malloc((src->arr.n ? src->arr.n : 1) * sizeof(double));
+		if (v == NULL)
+			return -1;
+		if (src->arr.n)
+			memcpy(v, src->arr.v, src->arr.n * sizeof(double));
+		dst->arr.v = v;
+	}
+	return 0;
+}
+
+static void free_value(struct value *v)
+{
+	if (v->type == VALUE_STRING)
+		free((char *)v->str);
+	else if (v->type == VALUE_ARRAY)
+		free((double *)v->arr.v);
+	v->type = VALUE_NULL;
+}
+
+int engine_op_set(struct engine *e, const char *name, const char *attr, const struct value *v,
+		  struct engine_op **op, struct error *err)
+{
+	struct node *n = find_node(e, name, err);
+	const struct attr_desc *a;
+	struct engine_op *o;
+
+	if (n == NULL)
+		return -1;
+	if (attr && (strcmp(attr, "channelCount") == 0 || strcmp(attr, "channelCountMode") == 0 ||
+		     strcmp(attr, "channelInterpretation") == 0)) {
+		struct chan_cfg cfg;
+		if (node_channel_value(n, attr, v, &cfg, err) < 0)
+			return -1;
+		o = op_new(OP_CHANNELS, n);
+		if (o == NULL)
+			return oom(err);
+		o->cfg = cfg;
+		n->cfg_model = cfg;
+		*op = o;
+		return 0;
+	}
+	a = attr ? node_attr(n, attr) : NULL;
+	if (a == NULL) {
+		const char *names[64], *hint;
+		uint32_t i, k = 0;
+		for (i = 0; i < n->kind->n_attrs && k < 60; i++)
+			names[k++] = n->kind->attrs[i].name;
+		names[k++] = "channelCount";
+		names[k++] = "channelCountMode";
+		names[k++] = "channelInterpretation";
+		if (attr && node_param(n, attr))
+			return err_set(err, ERR_UNKNOWN_ATTR,
+				       "\"%s\" is an AudioParam of %s: use the param op", attr,
+				       n->kind->name);
+		hint = err_suggest(attr ? attr : "", names, (int)k);
+		if (hint)
+			return err_set(err, ERR_UNKNOWN_ATTR,
+				       "%s has no attribute \"%s\", did you mean \"%s\"?",
+				       n->kind->name, attr ? attr : "", hint);
+		return err_set(err, ERR_UNKNOWN_ATTR, "%s has no attribute \"%s\"", n->kind->name,
+			       attr ? attr : "");
+	}
+	o = op_new(OP_ATTR, n);
+	if (o == NULL || copy_value(&o->value, v) < 0) {
+		free(o);
+		return oom(err);
+	}
+	o->attr = a;
+	if (a->check(n, &o->value, &o->staged, err) < 0) {
+		free_value(&o->value);
+		free(o);
+		err_prefix(err, "%s", attr);
+		return -1;
+	}
+	*op = o;
+	return 0;
+}
+
+int engine_op_param(struct engine *e, const char *target, const char *method,
+		    const double *args, size_t nargs, const float *curve, size_t ncurve,
+		    const char *rate, struct engine_op **op, struct error *err)
+{
+	struct param_update *u = NULL;
+	struct engine_op *o;
+	struct node *n;
+	int pi;
+
+	if (find_param(e, target, &n, &pi, err) < 0)
+		return -1;
+	if (param_prepare(&n->params[pi], method, args, nargs, curve, ncurve, rate, engine_now(e),
+			  e->sample_rate, &u, err) < 0)
+		return -1;
+	o = op_new(OP_PARAM, n);
+	if (o == NULL) {
+		param_update_free(u);
+		return oom(err);
+	}
+	o->param = &n->params[pi];
+	o->update = u;
+	*op = o;
+	return 0;
+}
+
+int engine_op_start(struct engine *e, const char *name, double when, double offset,
+		    double duration, struct engine_op **op, struct error *err)
+{
+	struct node *n = find_node(e, name, err);
+	struct engine_op *o;
+
+	if (n == NULL)
+		return -1;
+	if (!n->kind->source)
+		return err_set(err, ERR_INVALID_STATE, "%s is a %s, which has no start()", name,
+			       n->kind->name);
+	if (n->sched.start_called)
+		return err_set(err, ERR_INVALID_STATE, "%s: start() was already called", name);
+	if (isnan(when))
+		when = 0;
+	if (!isfinite(when) || when < 0)
+		return err_set(err, ERR_INVALID_VALUE, "when: must be a finite number >= 0, got %g",
+			       when);
+	if (!isnan(offset) && (!isfinite(offset) || offset < 0))
+		return err_set(err, ERR_INVALID_VALUE,
+			       "offset: must be a finite number >= 0, got %g", offset);
+	if (!isnan(duration) && (!isfinite(duration) || duration < 0))
+		return err_set(err, ERR_INVALID_VALUE,
+			       "duration: must be a finite number >= 0, got %g", duration);
+	if (n->kind->check_start && n->kind->check_start(n, when, offset, duration, err) < 0)
+		return -1;
+	o = op_new(OP_START, n);
+	if (o == NULL)
+		return oom(err);
+	o->when = when;
+	o->offset = isnan(offset) ? 0 : offset;
+	o->duration = isnan(duration) ? INFINITY : duration;
+	n->sched.start_called = true;
+	*op = o;
+	return 0;
+}
+
+int engine_op_stop(struct engine *e, const char *name, double when, struct engine_op **op,
+		   struct error *err)
+{
+	struct node *n = find_node(e, name, err);
+	struct engine_op *o;
+
+	if (n == NULL)
+		return -1;
+	if (!n->kind->source)
+		return err_set(err, ERR_INVALID_STATE, "%s is a %s, which has no stop()", name,
+			       n->kind->name);
+	if (!n->sched.start_called)
+		return err_set(err, ERR_INVALID_STATE, "%s: stop() before start()", name);
+	if (isnan(when))
+		when = 0;
+	if (!isfinite(when) || when < 0)
+		return err_set(err, ERR_INVALID_VALUE, "when: must be a finite number >= 0, got %g",
+			       when);
+	o = op_new(OP_STOP, n);
+	if (o == NULL)
+		return oom(err);
+	o->when = when;
+	n->sched.stop_called = true;
+	*op = o;
+	return 0;
+}
+
+struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b)
+{
+	struct engine_op *x = a;
+
+	if (a == NULL)
+		return b;
+	while (x->next)
+		x = x->next;
+	x->next = b;
+	return a;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* commit (render side) and free (control side) */
+
+static void commit_one(struct engine *e, struct engine_op *op)
+{
+	struct node *n = op->node;
+	double now = (double)atomic_load_explicit(&e->frame, memory_order_relaxed) / e->sample_rate;
+	struct plan *old;
+	uint32_t i;
+
+	switch (op->kind) {
+	case OP_PLAN:
+		old = e->plan;
+		e->plan = op->plan;
+		op->plan = old;
+		for (i = 0; i < e->plan->n; i++)
+			e->plan->entries[i].node->in_cycle = e->plan->entries[i].phase != PHASE_FULL;
+		break;
+	case OP_CHANNELS:
+		n->cfg = op->cfg;
+		break;
+	case OP_ATTR:
+		op->attr->apply(n, &op->value, &op->staged);
+		break;
+	case OP_PARAM:
+		param_commit(op->param, op->update);
+		break;
+	case OP_START:
+		n->sched.start = op->when > now ? op->when : now;
+		n->sched.offset = op->offset;
+		n->sched.duration = op->duration;
+		n->sched.state = SCHED_SCHEDULED;
+		break;
+	case OP_STOP:
+		if (n->sched.state != SCHED_ENDED)
+			n->sched.stop = op->when > now ? op->when : now;
+		break;
+	}
+}
+
+void engine_commit(struct engine *e, struct engine_op *op)
+{
+	for (; op; op = op->next)
+		commit_one(e, op);
+}
+
+void engine_op_free(struct engine *e, struct engine_op *op)
+{
+	struct engine_op *next;
+
+	(void)e;
+	for (; op; op = next) {
+		next = op->next;
+		plan_free(op->plan);
+		node_free(op->dead);
+		if (op->kind == OP_ATTR && op->attr->release && op->staged)
+			op->attr->release(op->node, op->staged);
+		free_value(&op->value);
+		param_update_free(op->update);
+		free(op);
+	}
+}
+
+void engine_exec(struct engine *e, struct engine_op *op)
+{
+	engine_commit(e, op);
+	engine_op_free(e, op);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* rendering */
+
+static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct plan_input *pi)
+{
+	uint32_t max_in = 0, ch, j;
+	bool first = true;
+
+	for (j = 0; j < pi->n; j++)
+		if (pi->srcs[j]->channels > max_in)
+			max_in = pi->srcs[j]->channels;
+	ch = bus_computed_channels(cfg->mode, cfg->count, max_in);
+	for (j = 0; j < pi->n; j++) {
+		const struct bus *s = pi->srcs[j];
+		if (s->silent)
+			continue;
+		if (first) {
+			in->channels = ch;
+			bus_copy_mix(in, s, cfg->interp);
+			first = false;
+		} else {
+			bus_mix(in, s, cfg->interp);
+		}
+	}
+	if (first)
+		bus_silence(in, ch);
+}
+
+static void compute_params(struct engine *e, struct node *n, const struct plan_input *pis,
+			   uint64_t frame)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < n->kind->n_params; i++) {
+		const struct plan_input *pi = &pis[i];
+		const float *input = NULL;
+		bool first = true;
+
+		for (j = 0; j < pi->n; j++) {
+			if (pi->srcs[j]->silent)
+				continue;
+			if (first) {
+				e->scratch.channels = 1;
+				bus_copy_mix(&e->scratch, pi->srcs[j], INTERP_SPEAKERS);
+				first = false;
+			} else {
+				bus_mix(&e->scratch, pi->srcs[j], INTERP_SPEAKERS);
+			}
+		}
+		if (!first)
+			input = e->scratch.data[0];
+		n->params[i].has_input = pi->n > 0;
+		param_compute(&n->params[i], frame, e->sample_rate, input);
+	}
+}
+
+const struct bus *engine_render(struct engine *e)
+{
+	uint64_t frame = atomic_load_explicit(&e->frame, memory_order_relaxed);
+	struct render_ctx ctx = { frame, (double)frame / e->sample_rate, e->sample_rate, e };
+	const struct plan *p = e->plan;
+	uint32_t k, i;
+
+	for (k = 0; k < p->n; k++) {
+		const struct plan_entry *pe = &p->entries[k];
+		struct node *n = pe->node;
+
+		if (pe->phase != PHASE_READ)
+			for (i = 0; i < n->n_inputs; i++)
+				mix_input(&n->in[i], &n->cfg, &pe->inputs[i]);
+		if (pe->phase != PHASE_WRITE)
+			compute_params(e, n, pe->params, frame);
+		switch (pe->phase) {
+		case PHASE_FULL:
+			n->kind->process(n, &ctx);
+			break;
+		case PHASE_READ:
+			n->kind->process_read(n, &ctx);
+			break;
+		case PHASE_WRITE:
+			n->kind->process_write(n, &ctx);
+			break;
+		}
+	}
+	atomic_store_explicit(&e->frame, frame + QUANTUM, memory_order_release);
+	return &e->dest->in[0];
+}
+
+void engine_interleave(const struct bus *b, float *out)
+{
+	uint32_t c, i, ch = b->channels;
+
+	if (b->silent) {
+		memset(out, 0, sizeof(float) * ch * QUANTUM);
+		return;
+	}
+	if (ch == 1) {
+		memcpy(out, b->data[0], sizeof(float) * QUANTUM);
+		return;
+	}
+	if (ch == 2) {
+		const float *l = b->data[0], *r = b->data[1];
+		for (i = 0; i < QUANTUM; i++) {
+			out[2 * i] = l[i];
+			out[2 * i + 1] = r[i];
+		}
+		return;
+	}
+	for (c = 0; c < ch; c++) {
+		const float *s = b->data[c];
+		for (i = 0; i < QUANTUM; i++)
+			out[i * ch + c] = s[i];
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* events */
+
+bool engine_event_push(struct engine *e, const struct engine_event *ev)
+{
+	uint32_t tail = atomic_load_explicit(&e->ev_tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&e->ev_head, memory_order_acquire);
+
+	if (tail - head >= EVENT_CAP) {
+		atomic_fetch_add_explicit(&e->ev_lost, 1, memory_order_relaxed);
+		return false;
+	}
+	e->ev[tail & (EVENT_CAP - 1)] = *ev;
+	atomic_store_explicit(&e->ev_tail, tail + 1, memory_order_release);
+	return true;
+}
+
+bool engine_event_pop(struct engine *e, struct engine_event *ev)
+{
+	uint32_t head = atomic_load_explicit(&e->ev_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&e->ev_tail, memory_order_acquire);
+
+	if (head == tail)
+		return false;
+	*ev = e->ev[head & (EVENT_CAP - 1)];
+	atomic_store_explicit(&e->ev_head, head + 1, memory_order_release);
+	return true;
+}

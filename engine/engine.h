@@ -1,0 +1,113 @@
+/* the engine: a Web Audio graph rendered one 128-frame quantum at a time.
+ *
+ * every change is made in two steps.  engine_op_*() run on the control side: they validate
+ * against the control-side model, update it, and build an op holding everything the change
+ * needs (allocated here).  engine_commit() runs on the render side between quanta: it swaps
+ * the op's objects in and leaves what they replaced in the op.  engine_op_free() then runs
+ * on the control side and frees what came back.  offline, engine_exec() does all three.
+ *
+ * engine_render(), engine_commit() and engine_event_push() are render-side and never
+ * allocate, free, lock or block.  everything else is control-side. */
+#ifndef AUDIOD_ENGINE_H
+#define AUDIOD_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "error.h"
+#include "value.h"
+
+struct engine;
+struct engine_op;
+struct node;
+
+#define ENGINE_MIN_RATE 3000.0
+#define ENGINE_MAX_RATE 768000.0
+
+/* sample_rate 3000..768000 (the daemon and documents accept 8000..192000),
+ * channels 1..32.  NULL with err set on bad arguments. */
+struct engine *engine_new(double sample_rate, uint32_t channels, struct error *err);
+void engine_free(struct engine *e);
+
+double engine_sample_rate(const struct engine *e);
+uint32_t engine_channels(const struct engine *e);
+/* render side: the first frame of the next quantum; control side may read it (atomic) */
+uint64_t engine_frame(const struct engine *e);
+
+/* control: the context time (s) at which ops prepared now will take effect; used by
+ * param "value" and past-time checks.  defaults to engine_frame / rate. */
+void engine_set_now(struct engine *e, double now);
+
+/* --- ops (control side) ----------------------------------------------------------------
+ * each returns 0 and stores a new op in *op, or -1 with err set and the model unchanged. */
+
+int engine_op_create(struct engine *e, const char *type, const char *name,
+		     const struct option *opts, size_t n_opts, struct engine_op **op,
+		     struct error *err);
+int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
+		     struct error *err);
+/* to: "node" or "node.param".  output/input: -1 for the default (0) */
+int engine_op_connect(struct engine *e, const char *from, const char *to, int output,
+		      int input, struct engine_op **op, struct error *err);
+/* to NULL: every connection from `from` (optionally only `output`); else the overloads */
+int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
+			 int input, struct engine_op **op, struct error *err);
+/* attribute setter, including channelCount, channelCountMode, channelInterpretation */
+int engine_op_set(struct engine *e, const char *name, const char *attr, const struct value *v,
+		  struct engine_op **op, struct error *err);
+/* target "node.param"; method as param_prepare.  for setValueCurveAtTime, curve holds the
+ * values and args are [startTime, duration]; for automationRate, rate is the enum string. */
+int engine_op_param(struct engine *e, const char *target, const char *method,
+		    const double *args, size_t nargs, const float *curve, size_t ncurve,
+		    const char *rate, struct engine_op **op, struct error *err);
+/* start(when, offset, duration): NAN for an absent argument */
+int engine_op_start(struct engine *e, const char *name, double when, double offset,
+		    double duration, struct engine_op **op, struct error *err);
+int engine_op_stop(struct engine *e, const char *name, double when, struct engine_op **op,
+		   struct error *err);
+
+/* links b after a so both commit in the same quantum, in order; returns a */
+struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b);
+
+/* render: applies an op chain; the op then holds what it replaced */
+void engine_commit(struct engine *e, struct engine_op *op);
+/* control: frees an op chain after commit, or instead of it.  an op dropped without commit
+ * leaves the model ahead of the renderer: callers commit every op they prepared. */
+void engine_op_free(struct engine *e, struct engine_op *op);
+/* single-threaded convenience: commit then free */
+void engine_exec(struct engine *e, struct engine_op *op);
+
+/* --- rendering (render side) -------------------------------------------------------------- */
+
+/* renders one quantum; returns the destination's output bus (engine_channels channels,
+ * planar; may be flagged silent).  advances engine_frame by QUANTUM. */
+const struct bus *engine_render(struct engine *e);
+/* interleaves a bus into out (bus->channels * QUANTUM floats) */
+void engine_interleave(const struct bus *b, float *out);
+
+/* --- events (render -> control) ------------------------------------------------------------ */
+
+enum engine_event_type { ENGINE_EVENT_ENDED };
+
+struct engine_event {
+	enum engine_event_type type;
+	uint32_t node_id;
+	double time;		/* context time (s) */
+};
+
+/* render: queues an event; false if the event ring is full (counted, not blocking) */
+bool engine_event_push(struct engine *e, const struct engine_event *ev);
+/* control: takes the oldest event; false when none */
+bool engine_event_pop(struct engine *e, struct engine_event *ev);
+
+/* --- inspection (control side) ------------------------------------------------------------- */
+
+struct node *engine_node(struct engine *e, const char *name);
+const char *engine_node_name(struct engine *e, uint32_t id);	/* NULL if deleted */
+/* calls fn for every node in creation order */
+void engine_foreach_node(struct engine *e, void (*fn)(struct node *n, void *data), void *data);
+size_t engine_node_count(const struct engine *e);
+
+#endif

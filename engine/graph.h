@@ -1,0 +1,58 @@
+/* the graph model (control side) and processing plans (built on the control side, read on
+ * the render side).  a plan is immutable once built; the renderer swaps whole plans. */
+#ifndef AUDIOD_GRAPH_H
+#define AUDIOD_GRAPH_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "node.h"
+
+struct edge {
+	struct node *src;
+	uint32_t output;
+	struct node *dst;
+	int32_t input;		/* -1 when the edge feeds a param */
+	int32_t param;		/* index into dst->params, or -1 */
+	struct edge *next;
+};
+
+struct graph {
+	struct node *head, *tail;	/* creation order, linked by model_next */
+	size_t count;
+	struct edge *edges;
+};
+
+enum plan_phase { PHASE_FULL, PHASE_READ, PHASE_WRITE };
+
+struct plan_input {
+	uint32_t n;
+	struct bus **srcs;
+};
+
+struct plan_entry {
+	struct node *node;
+	enum plan_phase phase;
+	struct plan_input *inputs;	/* node->n_inputs, NULL for PHASE_READ */
+	struct plan_input *params;	/* node->kind->n_params, NULL for PHASE_WRITE */
+};
+
+struct plan {
+	uint32_t n;
+	struct plan_entry *entries;
+};
+
+void graph_add(struct graph *g, struct node *n);
+void graph_remove(struct graph *g, struct node *n);	/* and every edge touching it */
+/* true when an identical edge exists */
+bool graph_has_edge(const struct graph *g, const struct edge *e);
+int graph_add_edge(struct graph *g, const struct edge *e);
+void graph_unlink_edge(struct graph *g, struct edge *e);
+
+/* builds the processing order: topological, with DelayNodes in cycles split into a read step
+ * (first) and a write step (after their inputs).  NULL with ERR_CYCLE when a cycle has no
+ * DelayNode.  sets node->in_cycle_model. */
+struct plan *graph_plan(struct graph *g, struct error *err);
+void plan_free(struct plan *p);
+
+#endif

@@ -1,0 +1,414 @@
+/* OscillatorNode: sine computed exactly, every other shape played from shared band-limited
+ * wavetables (wave.c) with linear interpolation.
+ * control thread: init, attribute check/release/get, fini.  render thread: process, apply. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+#include "node.h"
+#include "wave.h"
+
+extern const struct node_kind oscillator_kind;
+
+enum osc_type { OSC_SINE, OSC_SQUARE, OSC_SAWTOOTH, OSC_TRIANGLE, OSC_CUSTOM, OSC_TYPES };
+
+static const char *const type_names[OSC_TYPES] = {
+	"sine", "square", "sawtooth", "triangle", "custom",
+};
+
+enum { P_FREQUENCY, P_DETUNE };
+
+struct osc {
+	struct node base;
+	/* frequency's nominal range is +-Nyquist, which the kind's static desc cannot know */
+	struct param_desc freq_desc;
+
+	/* control model */
+	enum osc_type type_model;
+	struct wave_tables *tables_model;	/* its reference is `tables` or a staged change's */
+
+	/* render */
+	struct wave_tables *tables;	/* NULL: sine, computed exactly; holds a reference */
+	double phase;			/* cycles, [0, 1) */
+	bool running;			/* its first frame has played */
+	double inc[QUANTUM];		/* scratch: computedOscFrequency / sample rate, per frame */
+};
+
+/* --- control side ------------------------------------------------------------------------ */
+
+struct share {
+	enum osc_type type;
+	double rate;
+	struct wave_tables *found;
+};
+
+static void share_visit(struct node *m, void *data)
+{
+	struct share *s = data;
+	const struct osc *x = (const struct osc *)m;
+
+	if (s->found || m->kind != &oscillator_kind || !x->tables_model)
+		return;
+	if (x->type_model == s->type && m->sample_rate == s->rate)
+		s->found = x->tables_model;
+}
+
+/* tables for a built-in type, taken from another oscillator of the engine when one already
+ * has them (a graph of hundreds of sawtooths shares one set), else built.  NULL for sine,
+ * which needs none, and on failure (err set, *fail = true). */
+static struct wave_tables *builtin_tables(struct node *n, enum osc_type type, bool *fail,
+					  struct error *err)
+{
+	static const enum wave_shape shapes[] = {
+		[OSC_SQUARE] = WAVE_SQUARE, [OSC_SAWTOOTH] = WAVE_SAWTOOTH,
+		[OSC_TRIANGLE] = WAVE_TRIANGLE,
+	};
+	struct share s = { .type = type, .rate = n->sample_rate };
+	struct wave_tables *t;
+
+	*fail = false;
+	if (type == OSC_SINE)
+		return NULL;
+	if (n->engine)
+		engine_foreach_node(n->engine, share_visit, &s);
+	if (s.found)
+		return wave_tables_ref(s.found);
+	t = wave_tables_builtin(shapes[type], n->sample_rate, err);
+	*fail = !t;
+	return t;
+}
+
+static int type_parse(const struct value *v, enum osc_type *type, struct error *err)
+{
+	struct option o = { .name = "type", .value = *v };
+	int i;
+
+	if (option_enum(&o, type_names, OSC_TYPES, &i, err) < 0)
+		return -1;
+	*type = (enum osc_type)i;
+	return 0;
+}
+
+static int wave_value(const struct value *v, const struct periodic_wave **w, struct error *err)
+{
+	if (v->type != VALUE_WAVE || !v->wave)
+		return err_set(err, ERR_BAD_REQUEST, "periodicWave: expected a PeriodicWave, got %s",
+			       value_type_name(v->type));
+	*w = v->wave;
+	return 0;
+}
+
+static int type_check(struct node *n, const struct value *v, void **staged, struct error *err)
+{
+	struct osc *o = (struct osc *)n;
+	enum osc_type type;
+	struct wave_tables *t;
+	bool fail;
+
+	if (type_parse(v, &type, err) < 0)
+		return -1;
+	if (type == OSC_CUSTOM)
+		return err_set(err, ERR_INVALID_STATE,
+			       "type: \"custom\" cannot be set directly; set periodicWave instead");
+	t = builtin_tables(n, type, &fail, err);
+	if (fail)
+		return -1;
+	*staged = t;
+	o->type_model = type;
+	o->tables_model = t;
+	return 0;
+}
+
+static int wave_check(struct node *n, const struct value *v, void **staged, struct error *err)
+{
+	struct osc *o = (struct osc *)n;
+	const struct periodic_wave *w = NULL;
+	struct wave_tables *t;
+
+	if (wave_value(v, &w, err) < 0)
+		return -1;
+	t = wave_tables_new(w, n->sample_rate, err);
+	if (!t)
+		return -1;
+	*staged = t;
+	o->type_model = OSC_CUSTOM;
+	o->tables_model = t;
+	return 0;
+}
+
+/* render: the type changes, the phase carries on (the spec conserves it) */
+static void shape_apply(struct node *n, const struct value *v, void **staged)
+{
+	struct osc *o = (struct osc *)n;
+	struct wave_tables *old = o->tables;
+
+	o->tables = *staged;
+	*staged = old;
+}
+
+static void shape_release(struct node *n, void *staged)
+{
+	wave_tables_unref(staged);
+}
+
+static void type_get(const struct node *n, struct value *v)
+{
+	const struct osc *o = (const struct osc *)n;
+
+	v->type = VALUE_STRING;
+	v->str = type_names[o->type_model];
+}
+
+static void wave_get(const struct node *n, struct value *v)
+{
+	/* the spec has no getter for it */
+	v->type = VALUE_NULL;
+}
+
+/* node_new has taken the params' and the channel options already */
+static const char *const option_names[] = { "type", "periodicWave", NULL };
+
+static int osc_init(struct node *n, const struct option *opts, size_t n_opts,
+		    struct error *err)
+{
+	struct osc *o = (struct osc *)n;
+	enum osc_type type = OSC_SINE;
+	const struct periodic_wave *w = NULL;
+	struct wave_tables *t = NULL;
+	bool fail = false;
+
+	o->tables = NULL;
+	o->tables_model = NULL;
+	o->type_model = OSC_SINE;
+	o->phase = 0;
+	o->running = false;
+	o->freq_desc = *n->params[P_FREQUENCY].desc;
+	o->freq_desc.min = (float)(-n->sample_rate / 2);
+	o->freq_desc.max = (float)(n->sample_rate / 2);
+	n->params[P_FREQUENCY].desc = &o->freq_desc;
+
+	for (size_t i = 0; i < n_opts; i++) {
+		const char *name = opts[i].name;
+
+		if (strcmp(name, "type") == 0) {
+			if (type_parse(&opts[i].value, &type, err) < 0)
+				return -1;
+		} else if (strcmp(name, "periodicWave") == 0) {
+			if (wave_value(&opts[i].value, &w, err) < 0)
+				return -1;
+		} else {
+			return node_bad_option(n, name, option_names, err);
+		}
+	}
+	if (w) {
+		/* a periodicWave overrides any (valid) type */
+		type = OSC_CUSTOM;
+		t = wave_tables_new(w, n->sample_rate, err);
+		fail = !t;
+	} else if (type == OSC_CUSTOM) {
+		return err_set(err, ERR_INVALID_STATE,
+			       "type \"custom\" needs a periodicWave option");
+	} else {
+		t = builtin_tables(n, type, &fail, err);
+	}
+	if (fail)
+		return -1;
+	o->tables = t;
+	o->tables_model = t;
+	o->type_model = type;
+	return 0;
+}
+
+static void osc_fini(struct node *n)
+{
+	struct osc *o = (struct osc *)n;
+
+	wave_tables_unref(o->tables);
+	o->tables = NULL;
+}
+
+/* --- render side ---------------------------------------------------------------------------- */
+
+/* computedOscFrequency's nominal range is +-Nyquist; a NaN (inf * 0) plays as 0 Hz */
+static double freq_clamp(double f, double nyquist)
+{
+	if (f > nyquist)
+		return nyquist;
+	if (f < -nyquist)
+		return -nyquist;
+	return f == f ? f : 0;
+}
+
+/* computedOscFrequency(t) = frequency(t) * 2^(detune(t) / 1200), as phase increments in
+ * cycles per frame over [from, to).  returns true when it is one value for all of them
+ * (then only inc[from] is set).  *peak gets the largest |increment|. */
+static bool osc_increments(struct osc *o, uint32_t from, uint32_t to, double *peak)
+{
+	const struct param *fp = &o->base.params[P_FREQUENCY];
+	const struct param *dp = &o->base.params[P_DETUNE];
+	double rate = o->base.sample_rate, nyq = rate / 2, m = 0;
+
+	if (fp->constant && dp->constant) {
+		double f = fp->values[0] * exp2(dp->values[0] / 1200.0);
+
+		o->inc[from] = freq_clamp(f, nyq) / rate;
+		*peak = fabs(o->inc[from]);
+		return true;
+	}
+	if (dp->constant) {
+		double mul = exp2(dp->values[0] / 1200.0);
+
+		for (uint32_t i = from; i < to; i++)
+			o->inc[i] = freq_clamp(fp->values[fp->constant ? 0 : i] * mul, nyq) / rate;
+	} else {
+		for (uint32_t i = from; i < to; i++)
+			o->inc[i] = freq_clamp(fp->values[fp->constant ? 0 : i] *
+					       exp2(dp->values[i] / 1200.0), nyq) / rate;
+	}
+	for (uint32_t i = from; i < to; i++)
+		m = fmax(m, fabs(o->inc[i]));
+	*peak = m;
+	return false;
+}
+
+/* the phase of the first frame played: zero at the exact start time, so a start between
+ * frames begins the waveform part of a frame late.  a start time already past when the
+ * node began (a late start) plays from phase 0. */
+static double start_phase(const struct osc *o, const struct render_ctx *ctx, uint32_t from,
+			  double inc)
+{
+	double rate = o->base.sample_rate;
+	double late = (double)(ctx->frame + from) - o->base.sched.start * rate;	/* frames */
+
+	if (!(late > 0 && late < 1))
+		return 0;
+	return late * inc - floor(late * inc);
+}
+
+static inline double wrap1(double ph)
+{
+	/* increments are at most half a cycle, so one step brings the phase back */
+	if (ph >= 1)
+		return ph - 1;
+	if (ph < 0)
+		return ph + 1;
+	return ph;
+}
+
+static void sine_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool constant)
+{
+	const double two_pi = 2 * M_PI;
+	double ph = o->phase;
+
+	if (constant) {
+		double inc = o->inc[from];
+
+		for (uint32_t i = from; i < to; i++) {
+			y[i] = (float)sin(two_pi * ph);
+			ph = wrap1(ph + inc);
+		}
+	} else {
+		for (uint32_t i = from; i < to; i++) {
+			y[i] = (float)sin(two_pi * ph);
+			ph = wrap1(ph + o->inc[i]);
+		}
+	}
+	o->phase = ph;
+}
+
+/* the phase runs in table samples [0, size), which scales cycles by a power of two (exact) */
+static void table_run(struct osc *o, const float *tab, float *y, uint32_t from, uint32_t to,
+		      bool constant)
+{
+	const uint32_t size = o->tables->size, mask = size - 1;
+	const double dsize = size;
+	double ph = o->phase * dsize;
+
+	for (uint32_t i = from; i < to; i++) {
+		uint32_t k = (uint32_t)ph;
+		float frac = (float)(ph - k), a, b;
+
+		/* the mask keeps a phase rounded up to exactly `size` in the table */
+		k &= mask;
+		a = tab[k];
+		b = tab[k + 1];
+		y[i] = a + frac * (b - a);
+		ph += (constant ? o->inc[from] : o->inc[i]) * dsize;
+		if (ph >= dsize)
+			ph -= dsize;
+		else if (ph < 0)
+			ph += dsize;
+	}
+	o->phase = ph / dsize;
+}
+
+static void osc_process(struct node *n, const struct render_ctx *ctx)
+{
+	struct osc *o = (struct osc *)n;
+	struct bus *out = &n->out[0];
+	float *y = out->data[0];
+	uint32_t from, to;
+	double peak;
+	bool constant;
+
+	if (!node_sched_range(n, ctx, &from, &to)) {
+		bus_silence(out, 1);
+		return;
+	}
+	out->channels = 1;
+	out->silent = false;
+	memset(y, 0, from * sizeof(float));
+	memset(y + to, 0, (QUANTUM - to) * sizeof(float));
+
+	constant = osc_increments(o, from, to, &peak);
+	if (!o->running) {
+		o->running = true;
+		o->phase = start_phase(o, ctx, from, o->inc[from]);
+	}
+	if (!o->tables) {
+		sine_run(o, y, from, to, constant);
+	} else {
+		/* one table per quantum, for the highest frequency in it: a sweep loses a
+		 * few top partials rather than aliasing */
+		const float *tab = wave_tables_pick(o->tables, peak * n->sample_rate);
+
+		if (constant)
+			table_run(o, tab, y, from, to, true);
+		else
+			table_run(o, tab, y, from, to, false);
+	}
+}
+
+/* --- the kind ----------------------------------------------------------------------------- */
+
+static const struct param_desc osc_params[] = {
+	[P_FREQUENCY] = { .name = "frequency", .def = 440, .min = -FLT_MAX, .max = FLT_MAX },
+	/* +-1200 log2(FLT_MAX): the whole float range of frequencies */
+	[P_DETUNE] = { .name = "detune", .def = 0, .min = -153600, .max = 153600 },
+};
+
+static const struct attr_desc osc_attrs[] = {
+	{ .name = "type", .check = type_check, .apply = shape_apply, .release = shape_release,
+	  .get = type_get },
+	{ .name = "periodicWave", .check = wave_check, .apply = shape_apply,
+	  .release = shape_release, .get = wave_get },
+};
+
+const struct node_kind oscillator_kind = {
+	.name = "OscillatorNode",
+	.size = sizeof(struct osc),
+	.inputs = 0,
+	.outputs = 1,
+	.channel_count = 2,
+	.count_mode = COUNT_MAX,
+	.interp = INTERP_SPEAKERS,
+	.params = osc_params,
+	.n_params = sizeof(osc_params) / sizeof(osc_params[0]),
+	.attrs = osc_attrs,
+	.n_attrs = sizeof(osc_attrs) / sizeof(osc_attrs[0]),
+	.source = true,
+	.init = osc_init,
+	.process = osc_process,
+	.fini = osc_fini,
+};

@@ -1,0 +1,75 @@
+/* AudioParam: intrinsic value, automation timeline, a-rate/k-rate, inputs, clamping.
+ * the control side (param_init, param_prepare, param_update_free, param_fini) validates and
+ * allocates; the render side (param_commit, param_compute) only reads what it was handed. */
+#ifndef AUDIOD_PARAM_H
+#define AUDIOD_PARAM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "error.h"
+
+struct timeline;	/* control side: the events as scheduled (param.c) */
+struct tl_render;	/* render side: an immutable compiled copy (param.c) */
+
+struct param_desc {
+	const char *name;
+	float def;		/* defaultValue */
+	float min, max;		/* minValue, maxValue (nominal range) */
+	bool k_rate;		/* default automationRate is k-rate */
+	bool fixed_rate;	/* automationRate may not change (NotSupportedError) */
+};
+
+struct param {
+	const struct param_desc *desc;
+
+	/* control side */
+	struct timeline *model;		/* events as scheduled so far */
+	float intrinsic;		/* value used before the first event */
+	bool model_k_rate;
+
+	/* render side */
+	const struct tl_render *tl;	/* NULL: no automation, value is `intrinsic_r` */
+	float intrinsic_r;
+	bool k_rate;
+	uint32_t cursor;		/* render-owned index into tl */
+	bool has_input;			/* set by the engine: a node output feeds this param */
+	bool constant;			/* after param_compute: values[0] holds for the quantum */
+	_Atomic float last;		/* last computed value, for `get` from the control thread */
+	float values[QUANTUM] __attribute__((aligned(64)));
+};
+
+/* control: sets desc, intrinsic = initial (already validated by the caller), no events */
+int param_init(struct param *p, const struct param_desc *desc, float initial);
+void param_fini(struct param *p);
+
+/* a prepared change, made on the control side and swapped in on the render side */
+struct param_update;
+
+/* control: validates method and arguments against the scheduled events the way the spec's
+ * AudioParam methods do, updates the model and builds the render-side replacement.
+ * method is one of the seven automation methods, or "value" (args[0]) or
+ * "automationRate" (rate_name "a-rate"/"k-rate").  curve is for setValueCurveAtTime
+ * (args then are startTime, duration).  now is the context time (s) at which the change
+ * will be applied, used by "value" and for past times.  returns 0 or -1 with err set. */
+int param_prepare(struct param *p, const char *method, const double *args, size_t nargs,
+		  const float *curve, size_t ncurve, const char *rate_name, double now,
+		  double sample_rate, struct param_update **out, struct error *err);
+/* render: swaps the update in; the update then holds what was replaced */
+void param_commit(struct param *p, struct param_update *u);
+/* control: frees an update after commit (or instead of it) */
+void param_update_free(struct param_update *u);
+
+/* render: computes values for the quantum starting at `frame`.  input is the mono sum of the
+ * param's connected outputs (NULL when none or silent).  sets values[], constant, last.
+ * the result is clamped to [min, max]. */
+void param_compute(struct param *p, uint64_t frame, double sample_rate, const float *input);
+
+/* control: the value the model's timeline gives at time t (for cancelAndHoldAtTime, `get`
+ * of a node not yet rendered, and tests) */
+double param_model_value_at(const struct param *p, double t);
+
+#endif

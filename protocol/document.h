@@ -1,0 +1,38 @@
+/* graph documents (PROTOCOL.md §6): load, validate, build into an engine, render offline.
+ * control thread (or a plain single-threaded program). */
+#ifndef AUDIOD_DOCUMENT_H
+#define AUDIOD_DOCUMENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+struct document;
+struct json_object;
+
+/* reads and validates a document file; buffers (files, generated) are loaded and the graph is
+ * built into a fresh engine.  NULL with err set; err->msg names the JSON path of the fault
+ * ("nodes[3].options.frequency: expected a number"). */
+struct document *document_load_file(const char *path, struct error *err);
+/* same for an already parsed object; base_dir resolves relative file paths */
+struct document *document_load_json(struct json_object *doc, const char *base_dir,
+				    struct error *err);
+void document_free(struct document *d);
+
+double document_sample_rate(const struct document *d);
+uint32_t document_channels(const struct document *d);
+uint64_t document_length(const struct document *d);	/* frames */
+
+/* renders the whole document into out (length * channels interleaved floats), applying
+ * its timed events at quantum boundaries.  progress (may be NULL) is called now and then.
+ * deterministic: the same document gives the same bits.  0 or -1 with err set. */
+int document_render(struct document *d, float *out,
+		    void (*progress)(uint64_t done, uint64_t total, void *data), void *data,
+		    struct error *err);
+
+/* probe results after document_render, as a JSON array (owned by the document; NULL when
+ * the document has no probes) */
+struct json_object *document_probes(struct document *d);
+
+#endif

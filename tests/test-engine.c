@@ -1,0 +1,340 @@
+/* engine: graph edits, processing order, cycles, scheduling and ended events, through the
+ * public engine API only. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/engine.h"
+
+static struct engine *make(double rate, uint32_t channels)
+{
+	struct error err = { 0 };
+	struct engine *e = engine_new(rate, channels, &err);
+
+	assert_non_null(e);
+	return e;
+}
+
+/* op by address: C leaves the order of argument evaluation open */
+static void ok(struct engine *e, int r, struct engine_op **op, const struct error *err)
+{
+	if (r < 0)
+		fail_msg("unexpected error: %s", err->msg);
+	engine_exec(e, *op);
+}
+
+static void create(struct engine *e, const char *type, const char *name,
+		   const struct option *opts, size_t n)
+{
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	ok(e, engine_op_create(e, type, name, opts, n, &op, &err), &op, &err);
+}
+
+static void connect(struct engine *e, const char *from, const char *to, int output, int input)
+{
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	ok(e, engine_op_connect(e, from, to, output, input, &op, &err), &op, &err);
+}
+
+static void start(struct engine *e, const char *name, double when)
+{
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	ok(e, engine_op_start(e, name, when, NAN, NAN, &op, &err), &op, &err);
+}
+
+static struct option num(const char *name, double v)
+{
+	struct option o = { .name = name, .value = { .type = VALUE_NUMBER, .num = v } };
+	return o;
+}
+
+/* renders one quantum and returns channel c's sample i */
+static float sample(const struct bus *b, uint32_t c, uint32_t i)
+{
+	return b->silent ? 0.0f : b->data[c][i];
+}
+
+static void constant_through_gains_multiplies(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option c = num("offset", 0.5), g1 = num("gain", 0.5), g2 = num("gain", -3);
+	const struct bus *b;
+	int i;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", &c, 1);
+	create(e, "GainNode", "g1", &g1, 1);
+	create(e, "GainNode", "g2", &g2, 1);
+	connect(e, "c", "g1", -1, -1);
+	connect(e, "g1", "g2", -1, -1);
+	connect(e, "g2", "destination", -1, -1);
+	start(e, "c", 0);
+	b = engine_render(e);
+	for (i = 0; i < QUANTUM; i++)
+		assert_float_equal(sample(b, 0, i), -0.75f, 0.0f);
+	assert_int_equal(engine_frame(e), QUANTUM);
+	engine_free(e);
+}
+
+static void fan_in_sums_at_the_input(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option a = num("offset", 0.25), b2 = num("offset", 0.125);
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "a", &a, 1);
+	create(e, "ConstantSourceNode", "b", &b2, 1);
+	connect(e, "a", "destination", -1, -1);
+	connect(e, "b", "destination", -1, -1);
+	connect(e, "b", "destination", -1, -1);	/* a second identical connect is a no-op */
+	start(e, "a", 0);
+	start(e, "b", 0);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 77), 0.375f, 0.0f);
+	engine_free(e);
+}
+
+static void source_starts_and_stops_on_the_first_frame_at_or_after_the_time(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	struct engine_event ev;
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	connect(e, "c", "destination", -1, -1);
+	/* 10.5 frames -> first frame 11; stop at 100.2 frames -> frames 11..100 play */
+	start(e, "c", 10.5 / 48000);
+	ok(e, engine_op_stop(e, "c", 100.2 / 48000, &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 10), 0.0f, 0.0f);
+	assert_float_equal(sample(b, 0, 11), 1.0f, 0.0f);
+	assert_float_equal(sample(b, 0, 100), 1.0f, 0.0f);
+	assert_float_equal(sample(b, 0, 101), 0.0f, 0.0f);
+	assert_true(engine_event_pop(e, &ev));
+	assert_int_equal(ev.type, ENGINE_EVENT_ENDED);
+	assert_string_equal(engine_node_name(e, ev.node_id), "c");
+	assert_true(fabs(ev.time - 100.2 / 48000) < 1e-12);
+	assert_false(engine_event_pop(e, &ev));
+	engine_free(e);
+}
+
+static void start_twice_and_stop_before_start_are_invalid_state(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	assert_int_equal(engine_op_stop(e, "c", 1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	start(e, "c", 0);
+	assert_int_equal(engine_op_start(e, "c", 1, NAN, NAN, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	assert_int_equal(engine_op_start(e, "destination", 1, NAN, NAN, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	engine_free(e);
+}
+
+static void cycle_without_delay_is_rejected_and_leaves_the_graph_as_it_was(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	(void)state;
+	create(e, "GainNode", "a", NULL, 0);
+	create(e, "GainNode", "b", NULL, 0);
+	connect(e, "a", "b", -1, -1);
+	assert_int_equal(engine_op_connect(e, "b", "a", -1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_CYCLE);
+	assert_int_equal(engine_op_connect(e, "b", "a.gain", -1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_CYCLE);
+	/* the failed edges are gone: disconnecting b from a is an error */
+	assert_int_equal(engine_op_disconnect(e, "b", "a", -1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	engine_free(e);
+}
+
+static void errors_name_the_nearest_valid_name(void **state)
+{
+	struct engine *e = make(48000, 2);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	struct option bad = num("gian", 1);
+
+	(void)state;
+	assert_int_equal(engine_op_create(e, "GainNod", "g", NULL, 0, &op, &err), -1);
+	assert_int_equal(err.code, ERR_UNKNOWN_TYPE);
+	assert_string_equal(err.msg, "unknown node type \"GainNod\", did you mean \"GainNode\"?");
+	assert_int_equal(engine_op_create(e, "GainNode", "g", &bad, 1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_BAD_REQUEST);
+	assert_string_equal(err.msg, "gian: unknown option for GainNode, did you mean \"gain\"?");
+	create(e, "GainNode", "g", NULL, 0);
+	assert_int_equal(engine_op_param(e, "g.gane", "value", (double[]){ 1 }, 1, NULL, 0, NULL,
+					 &op, &err), -1);
+	assert_int_equal(err.code, ERR_UNKNOWN_PARAM);
+	assert_string_equal(err.msg, "GainNode has no AudioParam \"gane\", did you mean \"gain\"?");
+	assert_int_equal(engine_op_connect(e, "g", "nope", -1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_UNKNOWN_NODE);
+	assert_int_equal(engine_op_connect(e, "g", "destination", 1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INDEX_SIZE);
+	assert_int_equal(engine_op_create(e, "GainNode", "g", NULL, 0, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	engine_free(e);
+}
+
+static void disconnect_overloads_remove_only_matching_edges(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option a = num("offset", 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", &a, 1);
+	create(e, "GainNode", "g1", NULL, 0);
+	create(e, "GainNode", "g2", NULL, 0);
+	connect(e, "c", "g1", -1, -1);
+	connect(e, "c", "g2", -1, -1);
+	connect(e, "g1", "destination", -1, -1);
+	connect(e, "g2", "destination", -1, -1);
+	start(e, "c", 0);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 2.0f, 0.0f);
+	ok(e, engine_op_disconnect(e, "c", "g2", -1, -1, &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	ok(e, engine_op_disconnect(e, "c", NULL, -1, -1, &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 0.0f, 0.0f);
+	assert_int_equal(engine_op_disconnect(e, "c", NULL, 1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_INDEX_SIZE);
+	engine_free(e);
+}
+
+static void param_connection_adds_to_the_param_value(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option one = num("offset", 1), mod = num("offset", 0.5), g = num("gain", 0.25);
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", &one, 1);
+	create(e, "ConstantSourceNode", "m", &mod, 1);
+	create(e, "GainNode", "g", &g, 1);
+	connect(e, "c", "g", -1, -1);
+	connect(e, "m", "g.gain", -1, -1);
+	connect(e, "g", "destination", -1, -1);
+	start(e, "c", 0);
+	start(e, "m", 0);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 5), 0.75f, 0.0f);
+	engine_free(e);
+}
+
+static void splitter_and_merger_swap_channels(void **state)
+{
+	struct engine *e = make(48000, 2);
+	struct option two_out = num("numberOfOutputs", 2), two_in = num("numberOfInputs", 2);
+	struct option l = num("offset", 0.25), r = num("offset", -0.5);
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "l", &l, 1);
+	create(e, "ConstantSourceNode", "r", &r, 1);
+	create(e, "ChannelMergerNode", "m1", &two_in, 1);
+	create(e, "ChannelSplitterNode", "s", &two_out, 1);
+	create(e, "ChannelMergerNode", "m2", &two_in, 1);
+	connect(e, "l", "m1", 0, 0);
+	connect(e, "r", "m1", 0, 1);
+	connect(e, "m1", "s", -1, -1);
+	connect(e, "s", "m2", 0, 1);
+	connect(e, "s", "m2", 1, 0);
+	connect(e, "m2", "destination", -1, -1);
+	start(e, "l", 0);
+	start(e, "r", 0);
+	b = engine_render(e);
+	assert_int_equal(b->channels, 2);
+	assert_float_equal(sample(b, 0, 3), -0.5f, 0.0f);
+	assert_float_equal(sample(b, 1, 3), 0.25f, 0.0f);
+	engine_free(e);
+}
+
+static void deleted_node_stops_contributing(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	connect(e, "c", "destination", -1, -1);
+	start(e, "c", 0);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	ok(e, engine_op_delete(e, "c", &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 0.0f, 0.0f);
+	assert_null(engine_node(e, "c"));
+	assert_int_equal(engine_op_delete(e, "destination", &op, &err), -1);
+	engine_free(e);
+}
+
+static void split_ops_commit_later_and_apply_in_order(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *a = NULL, *b = NULL;
+	struct error err = { 0 };
+	const struct bus *out;
+
+	(void)state;
+	assert_int_equal(engine_op_create(e, "ConstantSourceNode", "c", NULL, 0, &a, &err), 0);
+	assert_int_equal(engine_op_connect(e, "c", "destination", -1, -1, &b, &err), 0);
+	a = engine_op_chain(a, b);
+	assert_int_equal(engine_op_start(e, "c", 0, NAN, NAN, &b, &err), 0);
+	a = engine_op_chain(a, b);
+	/* nothing reaches the renderer before commit */
+	out = engine_render(e);
+	assert_true(out->silent);
+	engine_commit(e, a);
+	engine_op_free(e, a);
+	out = engine_render(e);
+	assert_float_equal(sample(out, 0, 0), 1.0f, 0.0f);
+	engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(constant_through_gains_multiplies),
+		cmocka_unit_test(fan_in_sums_at_the_input),
+		cmocka_unit_test(source_starts_and_stops_on_the_first_frame_at_or_after_the_time),
+		cmocka_unit_test(start_twice_and_stop_before_start_are_invalid_state),
+		cmocka_unit_test(cycle_without_delay_is_rejected_and_leaves_the_graph_as_it_was),
+		cmocka_unit_test(errors_name_the_nearest_valid_name),
+		cmocka_unit_test(disconnect_overloads_remove_only_matching_edges),
+		cmocka_unit_test(param_connection_adds_to_the_param_value),
+		cmocka_unit_test(splitter_and_merger_swap_channels),
+		cmocka_unit_test(deleted_node_stops_contributing),
+		cmocka_unit_test(split_ops_commit_later_and_apply_in_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

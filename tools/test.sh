@@ -1,0 +1,33 @@
+#!/bin/bash
+# builds audiod and runs the test suite: a -Dwerror build running every test (unit, vectors, ...),
+# then an ASan/UBSan build running the unit suite.  exit status 0 only when both pass.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/tools/deps.sh"
+
+# configures dir with the given options, reusing an existing build tree
+setup() {
+	local dir=$1; shift
+	if [ -d "$dir/meson-private" ]; then
+		meson setup --reconfigure "$dir" "$root" "$@"
+	else
+		meson setup "$dir" "$root" "$@"
+	fi
+}
+
+status=0
+
+setup "$root/build-test" -Dwerror=true
+ninja -C "$root/build-test"
+meson test -C "$root/build-test" --print-errorlogs || status=1
+
+# sanitizers make UB and leaks fail the test instead of printing a warning
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+setup "$root/build-test-asan" -Dwerror=true -Db_sanitize=address,undefined
+ninja -C "$root/build-test-asan"
+meson test -C "$root/build-test-asan" --suite unit --print-errorlogs || status=1
+
+if [ $status -eq 0 ]; then echo "test.sh: all passed"; else echo "test.sh: FAILURES (see above)"; fi
+exit $status
