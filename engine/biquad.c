@@ -381,7 +381,7 @@ static const struct attr_desc biquad_attrs[] = {
 static int biquad_init(struct node *n, const struct option *opts, size_t n_opts,
 		       struct error *err)
 {
-	static const char *const valid[] = { "type" };
+	static const char *const valid[] = { "type", NULL };
 	struct biquad *b = (struct biquad *)n;
 
 	b->freq_desc = biquad_params[FREQUENCY];

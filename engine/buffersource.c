@@ -75,8 +75,10 @@ static double rate_get(struct node *n, const struct audio_buffer *b, double cont
 	double rate = b->sample_rate / context_rate * n->params[P_PLAYBACK_RATE].values[0];
 	float detune = n->params[P_DETUNE].values[0];
 
+	/* the exponent is rounded to float as Chromium does (float detune / 1200): over
+	 * thousands of frames the difference moves the playhead measurably */
 	if (detune != 0.0f)
-		rate *= pow(2.0, detune / 1200.0);
+		rate *= pow(2.0, (double)(detune / 1200.0f));
 	if (!(rate >= -MAX_RATE))	/* also NaN */
 		rate = rate < 0 ? -MAX_RATE : 0;
 	if (rate > MAX_RATE)
@@ -196,6 +198,8 @@ static uint32_t play_interp(struct abs_node *a, const struct audio_buffer *b, st
 	while (done < frames) {
 		uint32_t k = 0;
 
+		/* the playhead advances by repeated addition, exactly as Chromium's does: where it
+		 * lands on a frame boundary decides whether one more frame plays */
 		while (done + k < frames && ph >= lo && ph < hi) {
 			uint32_t i = (uint32_t)ph;
 			a->run_index[k] = i;

@@ -269,7 +269,7 @@ static void delay_process_write(struct node *n, const struct render_ctx *ctx)
 
 static int delay_option(struct delay *d, const struct option *o, struct error *err)
 {
-	static const char *const valid[] = { "maxDelayTime" };
+	static const char *const valid[] = { "maxDelayTime", NULL };
 	double v;
 
 	if (strcmp(o->name, "maxDelayTime") != 0)

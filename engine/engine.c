@@ -39,6 +39,7 @@ struct engine {
 	struct graph graph;
 	uint32_t next_id;
 	struct node *dest;
+	struct node *listener;		/* the AudioListener (listener.c) */
 
 	/* render side */
 	struct plan *plan;
@@ -115,7 +116,7 @@ static int plan_op(struct engine *e, struct node *dead, struct engine_op **op, s
 
 struct engine *engine_new(double sample_rate, uint32_t channels, struct error *err)
 {
-	extern const struct node_kind destination_kind;
+	extern const struct node_kind destination_kind, listener_kind;
 	struct engine_op *op = NULL;
 	struct option opt;
 	struct engine *e;
@@ -147,6 +148,12 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 	if (e->dest == NULL)
 		goto error;
 	graph_add(&e->graph, e->dest);
+	/* created second and without inputs, the listener comes first in every plan, so its
+	 * params are computed before any PannerNode reads them */
+	e->listener = node_new(e, &listener_kind, "listener", 0, NULL, 0, err);
+	if (e->listener == NULL)
+		goto error;
+	graph_add(&e->graph, e->listener);
 	if (plan_op(e, NULL, &op, err) < 0)
 		goto error;
 	engine_exec(e, op);
@@ -218,6 +225,34 @@ size_t engine_node_count(const struct engine *e)
 	return e->graph.count;
 }
 
+void engine_foreach_connection(struct engine *e,
+			       void (*fn)(const struct node *src, uint32_t output,
+					  const struct node *dst, int input, const char *param,
+					  void *data),
+			       void *data)
+{
+	const struct edge *x;
+
+	for (x = e->graph.edges; x; x = x->next)
+		fn(x->src, x->output, x->dst, x->input,
+		   x->param >= 0 ? x->dst->kind->params[x->param].name : NULL, data);
+}
+
+struct node *engine_destination(struct engine *e)
+{
+	return e->dest;
+}
+
+struct node *engine_listener(struct engine *e)
+{
+	return e->listener;
+}
+
+uint32_t engine_events_lost(struct engine *e)
+{
+	return atomic_load_explicit(&e->ev_lost, memory_order_relaxed);
+}
+
 static struct node *find_node(struct engine *e, const char *name, struct error *err)
 {
 	struct node *n;
@@ -285,11 +320,13 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 	struct node *n;
 
 	kind = node_kind_find(type ? type : "");
-	if (kind == NULL || strcmp(type, "AudioDestinationNode") == 0) {
+	if (kind == NULL || strcmp(type, "AudioDestinationNode") == 0 ||
+	    strcmp(type, "AudioListener") == 0) {
 		const char *names[64], *hint;
 		int i, k = 0;
 		for (i = 0; i < node_kinds_count && k < 64; i++)
-			if (strcmp(node_kinds[i]->name, "AudioDestinationNode") != 0)
+			if (strcmp(node_kinds[i]->name, "AudioDestinationNode") != 0 &&
+			    strcmp(node_kinds[i]->name, "AudioListener") != 0)
 				names[k++] = node_kinds[i]->name;
 		hint = err_suggest(type ? type : "", names, k);
 		if (hint)
@@ -326,6 +363,8 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		return -1;
 	if (n == e->dest)
 		return err_set(err, ERR_INVALID_STATE, "the destination cannot be deleted");
+	if (n == e->listener)
+		return err_set(err, ERR_INVALID_STATE, "the listener cannot be deleted");
 	/* keep the node's edges aside so a failed plan can restore them */
 	for (ep = &e->graph.edges; *ep;) {
 		x = *ep;

@@ -109,5 +109,17 @@ const char *engine_node_name(struct engine *e, uint32_t id);	/* NULL if deleted 
 /* calls fn for every node in creation order */
 void engine_foreach_node(struct engine *e, void (*fn)(struct node *n, void *data), void *data);
 size_t engine_node_count(const struct engine *e);
+/* calls fn for every connection, in connection order; param is NULL for node inputs */
+void engine_foreach_connection(struct engine *e,
+			       void (*fn)(const struct node *src, uint32_t output,
+					  const struct node *dst, int input, const char *param,
+					  void *data),
+			       void *data);
+/* the destination node (named "destination") */
+struct node *engine_destination(struct engine *e);
+/* the AudioListener, a hidden node named "listener" whose params PannerNodes read */
+struct node *engine_listener(struct engine *e);
+/* events the render side could not queue because the ring was full */
+uint32_t engine_events_lost(struct engine *e);
 
 #endif

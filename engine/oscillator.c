@@ -79,22 +79,43 @@ static struct wave_tables *builtin_tables(struct node *n, enum osc_type type, bo
 	return t;
 }
 
-static int type_parse(const struct value *v, enum osc_type *type, struct error *err)
+/* option `opt` of init, or (opt NULL) an attribute value, whose errors the engine prefixes
+ * with the attribute's name itself */
+static int type_parse(const struct value *v, const char *opt, enum osc_type *type,
+		      struct error *err)
 {
-	struct option o = { .name = "type", .value = *v };
+	struct option o = { .name = opt, .value = *v };
+	const char *hint;
 	int i;
 
-	if (option_enum(&o, type_names, OSC_TYPES, &i, err) < 0)
-		return -1;
-	*type = (enum osc_type)i;
-	return 0;
+	if (opt) {
+		if (option_enum(&o, type_names, OSC_TYPES, &i, err) < 0)
+			return -1;
+		*type = (enum osc_type)i;
+		return 0;
+	}
+	if (v->type != VALUE_STRING)
+		return err_set(err, ERR_BAD_REQUEST, "expected a string, got %s",
+			       value_type_name(v->type));
+	for (i = 0; i < OSC_TYPES; i++) {
+		if (strcmp(v->str, type_names[i]) == 0) {
+			*type = (enum osc_type)i;
+			return 0;
+		}
+	}
+	hint = err_suggest(v->str, type_names, OSC_TYPES);
+	if (hint)
+		return err_set(err, ERR_INVALID_VALUE, "invalid value \"%s\", did you mean \"%s\"?",
+			       v->str, hint);
+	return err_set(err, ERR_INVALID_VALUE, "invalid value \"%s\"", v->str);
 }
 
-static int wave_value(const struct value *v, const struct periodic_wave **w, struct error *err)
+static int wave_value(const struct value *v, const char *opt,
+		      const struct periodic_wave **w, struct error *err)
 {
 	if (v->type != VALUE_WAVE || !v->wave)
-		return err_set(err, ERR_BAD_REQUEST, "periodicWave: expected a PeriodicWave, got %s",
-			       value_type_name(v->type));
+		return err_set(err, ERR_BAD_REQUEST, "%s%sexpected a PeriodicWave, got %s",
+			       opt ? opt : "", opt ? ": " : "", value_type_name(v->type));
 	*w = v->wave;
 	return 0;
 }
@@ -102,15 +123,15 @@ static int wave_value(const struct value *v, const struct periodic_wave **w, str
 static int type_check(struct node *n, const struct value *v, void **staged, struct error *err)
 {
 	struct osc *o = (struct osc *)n;
-	enum osc_type type;
+	enum osc_type type = OSC_SINE;
 	struct wave_tables *t;
 	bool fail;
 
-	if (type_parse(v, &type, err) < 0)
+	if (type_parse(v, NULL, &type, err) < 0)
 		return -1;
 	if (type == OSC_CUSTOM)
 		return err_set(err, ERR_INVALID_STATE,
-			       "type: \"custom\" cannot be set directly; set periodicWave instead");
+			       "\"custom\" cannot be set directly; set periodicWave instead");
 	t = builtin_tables(n, type, &fail, err);
 	if (fail)
 		return -1;
@@ -126,7 +147,7 @@ static int wave_check(struct node *n, const struct value *v, void **staged, stru
 	const struct periodic_wave *w = NULL;
 	struct wave_tables *t;
 
-	if (wave_value(v, &w, err) < 0)
+	if (wave_value(v, NULL, &w, err) < 0)
 		return -1;
 	t = wave_tables_new(w, n->sample_rate, err);
 	if (!t)
@@ -192,10 +213,10 @@ static int osc_init(struct node *n, const struct option *opts, size_t n_opts,
 		const char *name = opts[i].name;
 
 		if (strcmp(name, "type") == 0) {
-			if (type_parse(&opts[i].value, &type, err) < 0)
+			if (type_parse(&opts[i].value, name, &type, err) < 0)
 				return -1;
 		} else if (strcmp(name, "periodicWave") == 0) {
-			if (wave_value(&opts[i].value, &w, err) < 0)
+			if (wave_value(&opts[i].value, name, &w, err) < 0)
 				return -1;
 		} else {
 			return node_bad_option(n, name, option_names, err);

@@ -18,11 +18,11 @@ struct event {
 	double time;		/* s: start (set, target, curve) or end (ramps) */
 	double value;		/* set value, ramp end value, target value */
 	double tau;		/* target: time constant (s); curve: duration (s) */
-	double cut;		/* curve: end of its effective interval (s), after cancelAndHold */
+	double cut;		/* curve: end of its effective interval (s) */
 	double inserted;	/* ramps: context time when scheduled (matters after a setTarget) */
 	/* derived by timeline_derive() from the events before */
 	double t0, v0;		/* ramps: where they start; target: value at its start */
-	double rate;		/* linear: slope (1/s); exp: ln(v1/v0)/(t1-t0); curve: (N-1)/duration */
+	double rate;		/* linear: slope; exp: ln(v1/v0)/(t1-t0); curve: (N-1)/dur */
 	bool hold;		/* exp: v0 is 0 or of the other sign, so v0 holds until the end */
 	double end_time;	/* s: where a ramp scheduled after this event starts */
 	double end_value;	/* and the value it starts from */
@@ -254,27 +254,39 @@ static uint32_t seg_frames(double end, uint64_t frame, uint32_t from, double rat
 	return (uint32_t)(j - frame);
 }
 
+/* frame times are (frame + k) / rate in double; the integer sum is exact, and an int
+ * to double conversion vectorises where a 64-bit one does not */
 static void seg_fill(const struct seg *s, float *out, uint64_t frame, uint32_t a, uint32_t b,
 		     double rate)
 {
-	uint32_t k;
+	double base = (double)frame, e, step;
+	int k;
 
 	switch (s->kind) {
 	case SEG_CONST:
-		for (k = a; k < b; k++)
+		for (k = (int)a; k < (int)b; k++)
 			out[k] = (float)s->v0;
 		break;
 	case SEG_LINEAR:
-		for (k = a; k < b; k++)
-			out[k] = (float)(s->v0 + s->rate * ((double)(frame + k) / rate - s->t0));
+		for (k = (int)a; k < (int)b; k++)
+			out[k] = (float)(s->v0 + s->rate * ((base + k) / rate - s->t0));
 		break;
 	case SEG_EXP:
-		for (k = a; k < b; k++)
-			out[k] = (float)(s->v0 * exp(s->rate * ((double)(frame + k) / rate - s->t0)));
+		/* exp() once per segment, then a product: drift over a quantum is ~1e-14 */
+		e = exp(s->rate * ((base + a) / rate - s->t0));
+		step = exp(s->rate / rate);
+		for (k = (int)a; k < (int)b; k++, e *= step)
+			out[k] = (float)(s->v0 * e);
+		break;
+	case SEG_TARGET:
+		e = exp(-((base + a) / rate - s->t0) * s->rate);
+		step = exp(-s->rate / rate);
+		for (k = (int)a; k < (int)b; k++, e *= step)
+			out[k] = (float)(s->v1 + (s->v0 - s->v1) * e);
 		break;
 	default:
-		for (k = a; k < b; k++)
-			out[k] = (float)seg_value(s, (double)(frame + k) / rate);
+		for (k = (int)a; k < (int)b; k++)
+			out[k] = (float)seg_value(s, (base + k) / rate);
 		break;
 	}
 }
@@ -675,8 +687,8 @@ static int check_args(const struct param *p, struct call *c, const double *a, si
 		    check_finite(m, 1, a[1], err) < 0)
 			return -1;
 		if (m == M_EXP && c->value == 0)
-			return err_set(err, ERR_INVALID_VALUE, "exponentialRampToValueAtTime: value "
-				       "must not be 0");
+			return err_set(err, ERR_INVALID_VALUE,
+				       "exponentialRampToValueAtTime: value must not be 0");
 		return check_time(m, 1, a[1], now, &c->time, err);
 	case M_TARGET:
 		if (check_float(m, 0, a[0], &c->value, err) < 0 ||

@@ -4,7 +4,8 @@
 #include "node.h"
 
 extern const struct node_kind destination_kind, gain_kind, constant_kind, splitter_kind,
-	merger_kind;
+	merger_kind, oscillator_kind, buffer_source_kind, biquad_kind, delay_kind,
+	stereo_panner_kind, iir_kind, waveshaper_kind;
 
 const struct node_kind *const node_kinds[] = {
 	&destination_kind,
@@ -12,6 +13,13 @@ const struct node_kind *const node_kinds[] = {
 	&constant_kind,
 	&splitter_kind,
 	&merger_kind,
+	&oscillator_kind,
+	&buffer_source_kind,
+	&biquad_kind,
+	&delay_kind,
+	&stereo_panner_kind,
+	&iir_kind,
+	&waveshaper_kind,
 };
 
 const int node_kinds_count = (int)(sizeof(node_kinds) / sizeof(node_kinds[0]));

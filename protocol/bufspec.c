@@ -114,6 +114,8 @@ static int get_integer(struct json_object *obj, const char *key, bool required, 
 
 	if (get_number(obj, key, required, &v, path, err) < 0)
 		return -1;
+	if (!json_object_object_get_ex(obj, key, NULL))
+		return 0;	/* the default stands */
 	if (v != floor(v))
 		return err_set(err, ERR_BAD_REQUEST, "%s%s%s: expected an integer, got %g",
 			       safe_path(path), dot(path), key, v);
@@ -470,18 +472,21 @@ static struct audio_buffer *load_generated(struct json_object *spec, double cont
 {
 	struct gen_args g = { .value = 1.0 };
 	double length = 0, channels = 1, rate = context_rate;
-	enum gen_kind kind;
+	enum gen_kind kind = GEN_NOISE;
 	struct audio_buffer *b;
 
 	if (gen_kind_of(spec, &kind, path, err) < 0)
 		return NULL;
-	if (get_integer(spec, "length", true, 1, 4294967295.0, &length, path, err) < 0 ||
-	    get_integer(spec, "numberOfChannels", false, 1, 32, &channels, path, err) < 0 ||
+	/* 0 frames or channels pass through to audio_buffer_new: NotSupportedError, as in
+	 * createBuffer */
+	if (get_integer(spec, "length", true, 0, 4294967295.0, &length, path, err) < 0 ||
+	    get_integer(spec, "numberOfChannels", false, 0, 4294967295.0, &channels, path,
+			err) < 0 ||
 	    get_number(spec, "sampleRate", false, &rate, path, err) < 0)
 		return NULL;
 	if (gen_fields(spec, kind, length, &g, path, err) < 0)
 		return NULL;
-	if (check_size(channels, length, path, err) < 0)
+	if (channels <= 32 && check_size(channels, length, path, err) < 0)
 		return NULL;
 	b = audio_buffer_new((uint32_t)channels, (uint32_t)length, rate, err);
 	if (b == NULL) {
@@ -495,6 +500,8 @@ static struct audio_buffer *load_generated(struct json_object *spec, double cont
 struct audio_buffer *bufspec_load(struct json_object *spec, const char *base_dir,
 				  double context_rate, const char *path, struct error *err)
 {
+	if (path == NULL || path[0] == '\0')
+		path = "buffer";	/* messages always name something */
 	if (!json_object_is_type(spec, json_type_object)) {
 		err_set(err, ERR_BAD_REQUEST,
 			"%s: expected a buffer description ({\"file\":...}, {\"generate\":...} or "

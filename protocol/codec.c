@@ -272,8 +272,10 @@ static bool prefix_join(struct error *err, const char *path, const char *name)
 	if (strncmp(err->msg, name, len) != 0 || err->msg[len] != ':')
 		return false;
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s%s%s", path ? path : "",
-		 path && path[0] ? "." : "", old);
+	/* a long message may lose its tail; it stays readable */
+	if (snprintf(err->msg, sizeof(err->msg), "%s%s%s", path ? path : "",
+		     path && path[0] ? "." : "", old) >= (int)sizeof(err->msg))
+		err->msg[sizeof(err->msg) - 1] = '\0';
 	return true;
 }
 

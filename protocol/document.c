@@ -1,6 +1,7 @@
 /* graph documents (PROTOCOL.md §6): validate, build into a fresh engine through the codec,
  * render offline with timed events applied at quantum boundaries.
  * control thread (or a plain single-threaded program); rendering calls the engine directly. */
+#include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -92,12 +93,13 @@ static int oom(struct error *err)
 }
 
 /* commits a prepared op right away: offline there is no render thread to hand it to */
-static int exec(struct document *d, int r, struct engine_op *op)
+static int exec(struct document *d, int r, struct engine_op **op)
 {
+	/* op is read here, after the call that filled it (argument order is unspecified) */
 	if (r < 0)
 		return -1;
-	if (op)
-		engine_exec(d->e, op);
+	if (*op)
+		engine_exec(d->e, *op);
 	return 0;
 }
 
@@ -226,7 +228,7 @@ static int apply_params(struct document *d, const char *owner, struct json_objec
 		for (i = 0; i < n; i++) {
 			codec_path_index(cp, sizeof(cp), p, i);
 			if (exec(d, codec_param_call(d->e, target, json_object_array_get_idx(calls, i),
-						     &d->env, cp, &op, err), op) < 0)
+						     &d->env, cp, &op, err), &op) < 0)
 				return -1;
 		}
 	}
@@ -241,7 +243,7 @@ static int apply_props(struct document *d, const char *id, struct json_object *p
 
 	json_object_object_foreach(props, key, val) {
 		codec_path_field(p, sizeof(p), path, key);
-		if (exec(d, codec_set(d->e, id, key, val, &d->env, path, p, &op, err), op) < 0)
+		if (exec(d, codec_set(d->e, id, key, val, &d->env, path, p, &op, err), &op) < 0)
 			return -1;
 	}
 	return 0;
@@ -261,7 +263,7 @@ static int build_node(struct document *d, struct json_object *node, const char *
 		return -1;
 	if (exec(d, codec_create(d->e, type, id, get(node, "options"), get(node, "buffer"),
 				 get(node, "curve"), get(node, "periodicWave"), &d->env, path, &op,
-				 err), op) < 0)
+				 err), &op) < 0)
 		return -1;
 	codec_path_field(p, sizeof(p), path, "props");
 	if (object_field(node, "props", p, &props, err) < 0 ||
@@ -317,7 +319,7 @@ static int connect_one(struct document *d, struct json_object *c, const char *pa
 	if (n > 3 && codec_index(json_object_array_get_idx(c, 3), p, &input, err) < 0)
 		return -1;
 	return exec(d, codec_connect(d->e, true, from, to, output, input, &d->env, path, &op,
-				     err), op);
+				     err), &op);
 }
 
 static int build_connections(struct document *d, struct error *err)
@@ -363,13 +365,13 @@ static int start_node(struct document *d, struct json_object *node, const char *
 		} else if (codec_number(v, p, &a[0], err) < 0) {
 			return -1;
 		}
-		if (exec(d, codec_start(d->e, id, a[0], a[1], a[2], &d->env, p, &op, err), op) < 0)
+		if (exec(d, codec_start(d->e, id, a[0], a[1], a[2], &d->env, p, &op, err), &op) < 0)
 			return -1;
 	}
 	if ((v = get(node, "stop")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "stop");
 		if (codec_number(v, p, &a[0], err) < 0 ||
-		    exec(d, codec_stop(d->e, id, a[0], &d->env, p, &op, err), op) < 0)
+		    exec(d, codec_stop(d->e, id, a[0], &d->env, p, &op, err), &op) < 0)
 			return -1;
 	}
 	return 0;
@@ -500,6 +502,15 @@ static int load_probe(struct document *d, struct json_object *pr, size_t index,
 	return 0;
 }
 
+static int probe_cmp(const void *a, const void *b)
+{
+	const struct doc_probe *x = a, *y = b;
+
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
 static int load_probes(struct document *d, struct error *err)
 {
 	struct json_object *prs;
@@ -516,6 +527,7 @@ static int load_probes(struct document *d, struct error *err)
 	for (i = 0; i < n; i++)
 		if (load_probe(d, json_object_array_get_idx(prs, i), i, err) < 0)
 			return -1;
+	qsort(d->probes, d->n_probes, sizeof(*d->probes), probe_cmp);
 	return 0;
 }
 
@@ -593,7 +605,7 @@ static char *read_file(const char *path, size_t *len, struct error *err)
 	size_t cap = 0, n = 0, got;
 
 	if (f == NULL) {
-		err_set(err, ERR_IO, "%s: cannot open: %m", path);
+		err_set(err, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
 	do {
@@ -733,7 +745,7 @@ static int apply_event(struct document *d, const struct doc_event *ev, struct er
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "events[%zu].actions[%zu]", ev->index, i);
 		if (exec(d, codec_action(d->e, json_object_array_get_idx(ev->actions, i), &d->env, p,
-					 &op, err), op) < 0)
+					 &op, err), &op) < 0)
 			return -1;
 	}
 	return 0;

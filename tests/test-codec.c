@@ -1,0 +1,330 @@
+/* protocol/codec: JSON requests and actions become engine ops, or errors with the protocol's
+ * codes and messages naming the JSON path.  single-threaded test. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "engine/engine.h"
+#include "protocol/codec.h"
+
+struct fixture {
+	struct engine *e;
+	struct error err;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct error err;
+
+	memset(&f, 0, sizeof(f));
+	f.e = engine_new(48000, 2, &err);
+	if (f.e == NULL)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	engine_free(f->e);
+	return 0;
+}
+
+/* runs one request; the op (if any) is executed so later requests see its effect */
+static int run(struct fixture *f, const char *json, const char *path, struct json_object **res,
+	       const struct codec_env *env)
+{
+	struct json_object *req = json_tokener_parse(json);
+	struct engine_op *op = NULL;
+	int r;
+
+	assert_non_null(req);
+	memset(&f->err, 0, sizeof(f->err));
+	r = codec_op(f->e, req, env, path, &op, res, &f->err);
+	if (r == 0 && op)
+		engine_exec(f->e, op);
+	json_object_put(req);
+	return r;
+}
+
+static void expect_error(struct fixture *f, const char *json, const char *path,
+			 enum err_code code, const char *msg)
+{
+	assert_int_equal(run(f, json, path, NULL, NULL), -1);
+	assert_string_equal(err_name(f->err.code), err_name(code));
+	assert_string_equal(f->err.msg, msg);
+}
+
+static void unknown_field_is_bad_request_suggesting_nearest(void **state)
+{
+	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNode\",\"optoins\":{}}", "",
+		     ERR_BAD_REQUEST, "optoins: unknown field, did you mean \"options\"?");
+	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNode\",\"optoins\":{}}",
+		     "commands[2]", ERR_BAD_REQUEST,
+		     "commands[2].optoins: unknown field, did you mean \"options\"?");
+	expect_error(*state, "{\"op\":\"delete\",\"id\":\"x\",\"zzzzzzzz\":1}", "",
+		     ERR_BAD_REQUEST, "zzzzzzzz: unknown field");
+}
+
+static void wrong_json_type_names_the_field(void **state)
+{
+	expect_error(*state, "{\"op\":\"connect\",\"from\":1,\"to\":\"x\"}", "", ERR_BAD_REQUEST,
+		     "from: expected a string");
+	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":\"soon\"}", "",
+		     ERR_BAD_REQUEST, "when: expected a number");
+	expect_error(*state, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"value\",\"args\":1}",
+		     "", ERR_BAD_REQUEST, "args: expected an array");
+	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNode\",\"options\":{\"gain\":{}}}",
+		     "", ERR_BAD_REQUEST,
+		     "options.gain: expected a number, boolean, string or array of numbers");
+	expect_error(*state, "[1]", "", ERR_BAD_REQUEST, "request: expected an object");
+}
+
+static void missing_field_is_bad_request(void **state)
+{
+	expect_error(*state, "{\"op\":\"delete\"}", "", ERR_BAD_REQUEST,
+		     "id: missing required field");
+	expect_error(*state, "{\"type\":\"GainNode\"}", "x", ERR_BAD_REQUEST,
+		     "x.op: missing required field");
+}
+
+static void unknown_op_suggests_nearest(void **state)
+{
+	expect_error(*state, "{\"op\":\"conect\"}", "", ERR_UNKNOWN_OP,
+		     "op: unknown op \"conect\", did you mean \"connect\"?");
+	expect_error(*state, "{\"op\":\"xyzzy\"}", "", ERR_UNKNOWN_OP, "op: unknown op \"xyzzy\"");
+	assert_true(codec_is_graph_op("param"));
+	assert_false(codec_is_graph_op("sync"));
+}
+
+static void engine_errors_carry_the_option_path(void **state)
+{
+	expect_error(*state,
+		     "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"g\",\"options\":{\"gain\":\"x\"}}",
+		     "nodes[3]", ERR_BAD_REQUEST,
+		     "nodes[3].options.gain: expected a number, got a string");
+	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNod\"}", "", ERR_UNKNOWN_TYPE,
+		     "unknown node type \"GainNod\", did you mean \"GainNode\"?");
+}
+
+static void create_assigns_a_free_name(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *res = NULL;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":7}", "", &res, NULL),
+			 -1);
+	assert_string_equal(f->err.msg, "id: expected a string");
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\"}", "", &res, NULL), 0);
+	assert_string_equal(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":\"gain1\"}");
+	json_object_put(res);
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\"}", "", &res, NULL), 0);
+	assert_string_equal(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":\"gain2\"}");
+	json_object_put(res);
+	assert_non_null(engine_node(f->e, "gain1"));
+	assert_non_null(engine_node(f->e, "gain2"));
+}
+
+static void indices_must_be_non_negative_integers(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"g\"}", "", NULL,
+			     NULL), 0);
+	expect_error(f, "{\"op\":\"connect\",\"from\":\"g\",\"to\":\"destination\",\"output\":-1}",
+		     "", ERR_INDEX_SIZE, "output: index -1 is out of range");
+	expect_error(f, "{\"op\":\"connect\",\"from\":\"g\",\"to\":\"destination\",\"input\":0.5}",
+		     "", ERR_BAD_REQUEST, "input: expected an integer");
+	assert_int_equal(run(f, "{\"op\":\"connect\",\"from\":\"g\",\"to\":\"destination\",\"output\":0,"
+			     "\"input\":0,\"id\":{\"any\":1},\"at\":0}", "", NULL, NULL), 0);
+}
+
+static void param_methods_reach_the_engine(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"g\"}", "", NULL,
+			     NULL), 0);
+	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gian\",\"method\":\"value\",\"args\":[1]}",
+		     "", ERR_UNKNOWN_PARAM, "GainNode has no AudioParam \"gian\", did you mean \"gain\"?");
+	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueAtTime\","
+		     "\"args\":[1,\"x\"]}", "", ERR_BAD_REQUEST, "args[1]: expected a number");
+	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueCurveAtTime\","
+		     "\"args\":[[0,1e300],0,1]}", "", ERR_INVALID_VALUE,
+		     "args[0][1]: 1e+300 is outside the range of a float");
+	assert_int_equal(run(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueCurveAtTime\","
+			     "\"args\":[[0,0.5,1],0,1]}", "", NULL, NULL), 0);
+	assert_int_equal(run(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"automationRate\","
+			     "\"args\":[\"k-rate\"]}", "", NULL, NULL), 0);
+}
+
+static void non_finite_numbers_are_invalid_values(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *req = json_object_new_object();
+	struct engine_op *op = NULL;
+
+	json_object_object_add(req, "op", json_object_new_string("start"));
+	json_object_object_add(req, "id", json_object_new_string("x"));
+	json_object_object_add(req, "when", json_object_new_double(INFINITY));
+	assert_int_equal(codec_op(f->e, req, NULL, "", &op, NULL, &f->err), -1);
+	assert_int_equal(f->err.code, ERR_INVALID_VALUE);
+	assert_string_equal(f->err.msg, "when: inf is not a finite number");
+	json_object_put(req);
+}
+
+/* a session-like namespace: every client name but destination gets a prefix */
+static int prefix_names(void *data, const char *name, char *out, size_t size, struct error *err)
+{
+	if (strcmp(name, "destination") == 0)
+		snprintf(out, size, "%s", name);
+	else
+		snprintf(out, size, "s_%s", name);
+	return 0;
+}
+
+static void node_names_go_through_the_resolver(void **state)
+{
+	struct fixture *f = *state;
+	const struct codec_env env = { .node = prefix_names };
+	struct json_object *res = NULL;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"a\"}", "", &res,
+			     &env), 0);
+	assert_string_equal(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":\"a\"}");
+	json_object_put(res);
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"b\"}", "", NULL,
+			     &env), 0);
+	assert_non_null(engine_node(f->e, "s_a"));
+	assert_null(engine_node(f->e, "a"));
+	assert_int_equal(run(f, "{\"op\":\"connect\",\"from\":\"a\",\"to\":\"b.gain\"}", "", NULL,
+			     &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"connect\",\"from\":\"b\",\"to\":\"destination\"}", "",
+			     NULL, &env), 0);
+}
+
+static struct audio_buffer *no_buffers(void *data, const char *name, struct error *err)
+{
+	err_set(err, ERR_INVALID_VALUE, "unknown buffer \"%s\"", name);
+	return NULL;
+}
+
+static void buffer_names_go_through_the_resolver(void **state)
+{
+	struct fixture *f = *state;
+	const struct codec_env env = { .buffer = no_buffers };
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"buffer\":\"drum\"}",
+			     "nodes[1]", NULL, &env), -1);
+	assert_int_equal(f->err.code, ERR_INVALID_VALUE);
+	assert_string_equal(f->err.msg, "nodes[1].buffer: unknown buffer \"drum\"");
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"buffer\":3}", "", NULL,
+			     &env), -1);
+	assert_string_equal(f->err.msg, "buffer: expected a buffer name");
+}
+
+static void actions_are_checked_positionally(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		const char *json;
+		enum err_code code;
+		const char *msg;
+	} cases[] = {
+		{ "[\"set\",\"g\"]", ERR_BAD_REQUEST, "ev: expected [\"set\", id, attr, value]" },
+		{ "[\"conect\",\"a\",\"b\"]", ERR_UNKNOWN_OP,
+		  "ev[0]: unknown action \"conect\", did you mean \"connect\"?" },
+		{ "[\"start\",\"o\",\"x\"]", ERR_BAD_REQUEST, "ev[2]: expected a number" },
+		{ "[\"param\",\"g.gain\",\"setValueAtTime\",1,[2]]", ERR_BAD_REQUEST,
+		  "ev[4]: expected a number" },
+		{ "{}", ERR_BAD_REQUEST, "ev: expected an array [action, args...]" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *a = json_tokener_parse(cases[i].json);
+		assert_int_equal(codec_action_check(a, NULL, "ev", &f->err), -1);
+		assert_string_equal(err_name(f->err.code), err_name(cases[i].code));
+		assert_string_equal(f->err.msg, cases[i].msg);
+		json_object_put(a);
+	}
+}
+
+static void disconnect_action_takes_an_output_in_second_place(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *a;
+	struct engine_op *op = NULL;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"g\"}", "", NULL,
+			     NULL), 0);
+	assert_int_equal(run(f, "{\"op\":\"connect\",\"from\":\"g\",\"to\":\"destination\"}", "",
+			     NULL, NULL), 0);
+	a = json_tokener_parse("[\"disconnect\",\"g\",1]");
+	assert_int_equal(codec_action(f->e, a, NULL, "ev", &op, &f->err), -1);
+	assert_int_equal(f->err.code, ERR_INDEX_SIZE);
+	json_object_put(a);
+	a = json_tokener_parse("[\"disconnect\",\"g\",0]");
+	assert_int_equal(codec_action(f->e, a, NULL, "ev", &op, &f->err), 0);
+	engine_exec(f->e, op);
+	json_object_put(a);
+}
+
+static void error_reply_echoes_the_request_id(void **state)
+{
+	struct json_object *req = json_tokener_parse("{\"op\":\"x\",\"id\":7}");
+	struct error err = { 0 };
+	struct json_object *r;
+
+	err_set(&err, ERR_BAD_REQUEST, "from: expected a string");
+	r = codec_reply_error(req, &err);
+	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":7,\"ok\":false,\"error\":{\"code\":\"bad_request\","
+			    "\"message\":\"from: expected a string\"}}");
+	json_object_put(r);
+	r = codec_error_reply(NULL, &err);
+	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    "{\"ok\":false,\"error\":{\"code\":\"bad_request\","
+			    "\"message\":\"from: expected a string\"}}");
+	json_object_put(r);
+	r = codec_reply_ok(req);
+	codec_reply_merge(r, json_tokener_parse("{\"id\":\"osc\"}"));
+	assert_string_equal(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":\"osc\",\"ok\":true}");
+	json_object_put(r);
+	json_object_put(req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(unknown_field_is_bad_request_suggesting_nearest, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_json_type_names_the_field, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_field_is_bad_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_op_suggests_nearest, setup, teardown),
+		cmocka_unit_test_setup_teardown(engine_errors_carry_the_option_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(create_assigns_a_free_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(indices_must_be_non_negative_integers, setup, teardown),
+		cmocka_unit_test_setup_teardown(param_methods_reach_the_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(non_finite_numbers_are_invalid_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(node_names_go_through_the_resolver, setup, teardown),
+		cmocka_unit_test_setup_teardown(buffer_names_go_through_the_resolver, setup, teardown),
+		cmocka_unit_test_setup_teardown(actions_are_checked_positionally, setup, teardown),
+		cmocka_unit_test_setup_teardown(disconnect_action_takes_an_output_in_second_place, setup, teardown),
+		cmocka_unit_test(error_reply_echoes_the_request_id),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,211 @@
+/* protocol/document: graph documents load, render the samples the spec's formulas give, apply
+ * events at the quantum boundary at or after their time, and fail with the JSON path of the
+ * fault.  single-threaded test. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "protocol/document.h"
+
+static struct document *load(const char *json, struct error *err)
+{
+	struct json_object *obj = json_tokener_parse(json);
+	struct document *d;
+
+	assert_non_null(obj);
+	d = document_load_json(obj, NULL, err);
+	json_object_put(obj);
+	return d;
+}
+
+/* renders a document that must be valid; the caller frees the samples */
+static float *render(const char *json, uint64_t *frames, uint32_t *channels)
+{
+	struct error err = { 0 };
+	struct document *d = load(json, &err);
+	float *out;
+
+	if (d == NULL)
+		fail_msg("load failed: %s", err.msg);
+	*frames = document_length(d);
+	*channels = document_channels(d);
+	out = malloc(*frames * *channels * sizeof(float));
+	assert_non_null(out);
+	if (document_render(d, out, NULL, NULL, &err) < 0)
+		fail_msg("render failed: %s", err.msg);
+	document_free(d);
+	return out;
+}
+
+static void expect_load_error(const char *json, enum err_code code, const char *msg)
+{
+	struct error err = { 0 };
+	struct document *d = load(json, &err);
+
+	assert_null(d);
+	assert_string_equal(err_name(err.code), err_name(code));
+	assert_string_equal(err.msg, msg);
+}
+
+static void constant_source_through_gains_multiplies_after_start(void **state)
+{
+	/* offset 0.5 * gain 0.5 * gain 3 = 0.75 (exact in float), silent before start at
+	 * frame 480 (0.029296875 s at 16384 Hz, exact); the length is not a whole number of
+	 * quanta */
+	uint64_t n, i;
+	uint32_t ch;
+	float *out = render(
+		"{\"sampleRate\":16384,\"length\":1000,\"channels\":1,"
+		"\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\",\"options\":{\"offset\":0.5},"
+		"\"start\":0.029296875},"
+		"{\"id\":\"g\",\"type\":\"GainNode\",\"options\":{\"gain\":0.5}},"
+		"{\"id\":\"g2\",\"type\":\"GainNode\",\"props\":{\"channelCount\":1},"
+		"\"params\":{\"gain\":[[\"value\",3]]}}],"
+		"\"connections\":[[\"c\",\"g\"],[\"g\",\"g2\"],[\"g2\",\"destination\"]]}", &n, &ch);
+
+	assert_int_equal(n, 1000);
+	assert_int_equal(ch, 1);
+	for (i = 0; i < n; i++)
+		assert_float_equal(out[i], i < 480 ? 0.0f : 0.75f, 0);
+	free(out);
+}
+
+static void mono_source_fills_both_stereo_channels(void **state)
+{
+	uint64_t n, i;
+	uint32_t ch;
+	float *out = render(
+		"{\"sampleRate\":44100,\"length\":256,\"channels\":2,"
+		"\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\",\"options\":{\"offset\":0.25},"
+		"\"start\":0}],\"connections\":[[\"c\",\"destination\"]]}", &n, &ch);
+
+	assert_int_equal(ch, 2);
+	/* speakers up-mix mono -> stereo: L = R = M */
+	for (i = 0; i < n * ch; i++)
+		assert_float_equal(out[i], 0.25f, 0);
+	free(out);
+}
+
+static void params_apply_in_order(void **state)
+{
+	uint64_t n, i;
+	uint32_t ch;
+	float *out = render(
+		"{\"sampleRate\":16384,\"length\":512,\"channels\":1,"
+		"\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\","
+		"\"params\":{\"offset\":[[\"setValueAtTime\",0.25,0.0078125],"
+		"[\"setValueAtTime\",-1,0.0234375]]},\"start\":0}],"
+		"\"connections\":[[\"c\",\"destination\"]]}", &n, &ch);
+
+	/* offset default 1 until frame 128, then 0.25 until frame 384, then -1 */
+	for (i = 0; i < n; i++)
+		assert_float_equal(out[i], i < 128 ? 1.0f : i < 384 ? 0.25f : -1.0f, 0);
+	free(out);
+}
+
+static void events_apply_at_the_next_quantum_boundary(void **state)
+{
+	/* the disconnect at frame 200 takes effect at 256; the connect at exactly frame 384
+	 * (0.008 s) takes effect at 384, not a quantum later */
+	uint64_t n, i;
+	uint32_t ch;
+	float *out = render(
+		"{\"sampleRate\":48000,\"length\":640,\"channels\":1,"
+		"\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\",\"start\":0}],"
+		"\"connections\":[[\"c\",\"destination\"]],"
+		"\"events\":[{\"time\":0.008,\"actions\":[[\"connect\",\"c\",\"destination\"]]},"
+		"{\"time\":0.004166666666666667,\"actions\":[[\"disconnect\",\"c\"]]}]}", &n, &ch);
+
+	for (i = 0; i < n; i++)
+		assert_float_equal(out[i], (i < 256 || i >= 384) ? 1.0f : 0.0f, 0);
+	free(out);
+}
+
+static void rendering_is_deterministic(void **state)
+{
+	const char *doc =
+		"{\"sampleRate\":48000,\"length\":4800,\"channels\":2,"
+		"\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\",\"start\":0,"
+		"\"params\":{\"offset\":[[\"setValueAtTime\",0,0],"
+		"[\"linearRampToValueAtTime\",1,0.05],[\"exponentialRampToValueAtTime\",0.01,0.1]]}}],"
+		"\"connections\":[[\"c\",\"destination\"]]}";
+	uint64_t n;
+	uint32_t ch;
+	float *a = render(doc, &n, &ch), *b = render(doc, &n, &ch);
+
+	assert_memory_equal(a, b, n * ch * sizeof(float));
+	free(a);
+	free(b);
+}
+
+static void bad_documents_name_the_json_path(void **state)
+{
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"a\",\"type\":\"GainNode\"},"
+			  "{\"id\":\"g\",\"type\":\"GainNode\",\"options\":{\"gain\":\"x\"}}]}",
+			  ERR_BAD_REQUEST, "nodes[1].options.gain: expected a number, got a string");
+	expect_load_error("{\"length\":10,\"conections\":[]}", ERR_BAD_REQUEST,
+			  "conections: unknown field, did you mean \"connections\"?");
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\","
+			  "\"parms\":{}}]}", ERR_BAD_REQUEST,
+			  "nodes[0].parms: unknown field, did you mean \"params\"?");
+	expect_load_error("{\"sampleRate\":48000}", ERR_BAD_REQUEST,
+			  "length: missing required field");
+	expect_load_error("{\"length\":10,\"sampleRate\":4000}", ERR_INVALID_VALUE,
+			  "sampleRate: 4000 is outside the range [8000, 192000]");
+	expect_load_error("{\"length\":10,\"channels\":33}", ERR_INVALID_VALUE,
+			  "channels: 33 is outside the range [1, 32]");
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\"}],"
+			  "\"connections\":[[\"g\",\"destination\",-1]]}", ERR_INDEX_SIZE,
+			  "connections[0][2]: index -1 is out of range");
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\","
+			  "\"params\":{\"gain\":[[\"setValueAtTime\",1,\"0\"]]}}]}", ERR_BAD_REQUEST,
+			  "nodes[0].params.gain[0][2]: expected a number");
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\","
+			  "\"buffer\":\"nope\"}]}", ERR_INVALID_VALUE,
+			  "nodes[0].buffer: unknown buffer \"nope\"");
+	expect_load_error("{\"length\":10,\"events\":[{\"time\":1,\"actions\":[[\"strat\",\"x\"]]}]}",
+			  ERR_UNKNOWN_OP,
+			  "events[0].actions[0][0]: unknown action \"strat\", did you mean \"start\"?");
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\","
+			  "\"start\":0}]}", ERR_INVALID_STATE,
+			  "nodes[0].start: g is a GainNode, which has no start()");
+}
+
+static void event_errors_fail_the_render_with_their_path(void **state)
+{
+	struct error err = { 0 };
+	struct document *d = load(
+		"{\"length\":512,\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\",\"start\":0}],"
+		"\"events\":[{\"time\":0.001,\"actions\":[[\"start\",\"c\"]]}]}", &err);
+	float *out;
+
+	assert_non_null(d);
+	out = malloc(document_length(d) * document_channels(d) * sizeof(float));
+	assert_int_equal(document_render(d, out, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID_STATE);
+	assert_string_equal(err.msg, "events[0].actions[0]: c: start() was already called");
+	free(out);
+	document_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(constant_source_through_gains_multiplies_after_start),
+		cmocka_unit_test(mono_source_fills_both_stereo_channels),
+		cmocka_unit_test(params_apply_in_order),
+		cmocka_unit_test(events_apply_at_the_next_quantum_boundary),
+		cmocka_unit_test(rendering_is_deterministic),
+		cmocka_unit_test(bad_documents_name_the_json_path),
+		cmocka_unit_test(event_errors_fail_the_render_with_their_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
