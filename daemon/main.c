@@ -39,7 +39,8 @@ static void report(struct core *c, struct core_stats *prev)
 		  "latency %.1f ms base + %.1f ms output, rt %s/%s",
 		  st.output.quantum, st.render.lead, st.render.fill, st.render.load_avg,
 		  st.render.load_max, st.render.load_recent_max, st.base_latency * 1e3,
-		  st.output_latency * 1e3, st.output.rt ? "yes" : "no", st.render.rt ? "yes" : "no");
+		  st.output_latency * 1e3, st.output.rt ? "yes" : "no",
+		  st.render.rt ? "yes" : "no");
 	*prev = st;
 }
 
@@ -85,7 +86,7 @@ static int run(struct core *c, int sigfd)
 			report_final(c);
 			return 0;
 		}
-		if ((waited += 100) >= STATS_EVERY_MS || prev.output.cycles == 0) {
+		if ((waited += 100) >= STATS_EVERY_MS) {
 			report(c, &prev);
 			waited = 0;
 		}

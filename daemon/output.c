@@ -75,7 +75,8 @@ static void output_track_time(struct output *o, uint32_t frames)
 	if (pw_stream_get_time_n(o->stream, &t, sizeof(t)) < 0 || t.rate.denom == 0)
 		return;
 	if (o->have_ticks && o->last_frames > 0) {
-		expect = (uint64_t)o->last_frames * t.rate.denom / ((uint64_t)t.rate.num * o->cfg.rate);
+		expect = (uint64_t)o->last_frames * t.rate.denom /
+			 ((uint64_t)t.rate.num * o->cfg.rate);
 		delta = t.ticks - o->last_ticks;
 		if (expect > 0 && delta > expect + expect / 2)
 			counter_add(&o->xruns, (delta + expect / 2) / expect - 1);
@@ -111,7 +112,11 @@ static void on_process(void *data)
 	if (b == NULL)
 		goto out;
 	d = &b->buffer->datas[0];
-	n = d->data != NULL ? d->maxsize / stride : 0;
+	if (d->data == NULL) {
+		pw_stream_queue_buffer(o->stream, b);
+		goto out;
+	}
+	n = d->maxsize / stride;
 	if (b->requested > 0 && b->requested < n)
 		n = (uint32_t)b->requested;
 	ring_read_pad(o->ring, d->data, n);
@@ -328,8 +333,8 @@ struct output *output_new(const struct output_config *cfg, struct ring *ring,
 		goto error;
 	o->loop = pw_thread_loop_get_loop(o->tloop);
 	/* client-rt.conf makes PipeWire's data thread (our process callback) SCHED_FIFO */
-	o->context = pw_context_new(o->loop,
-				    pw_properties_new(PW_KEY_CONFIG_NAME, "client-rt.conf", NULL), 0);
+	o->context = pw_context_new(o->loop, pw_properties_new(PW_KEY_CONFIG_NAME,
+							      "client-rt.conf", NULL), 0);
 	if (o->context == NULL)
 		goto error;
 	o->retry = pw_loop_add_timer(o->loop, on_retry, o);

@@ -342,8 +342,9 @@ void render_get_stats(const struct render *r, struct render_stats *st)
 	st->underrun_frames = atomic_load_explicit(&r->ring->underrun_frames, memory_order_relaxed);
 	st->lead = atomic_load_explicit(&r->lead, memory_order_relaxed);
 	st->fill = ring_fill(r->ring);
-	st->load_avg = st->quanta ? (double)atomic_load_explicit(&r->busy_ns, memory_order_relaxed) /
-				    ((double)st->quanta * quantum_ns) : 0.0;
+	st->load_avg = st->quanta ?
+		(double)atomic_load_explicit(&r->busy_ns, memory_order_relaxed) /
+		((double)st->quanta * quantum_ns) : 0.0;
 	st->load_max = (double)atomic_load_explicit(&r->max_ns, memory_order_relaxed) / quantum_ns;
 	st->load_recent_max =
 		(double)atomic_load_explicit(&r->recent_max_ns, memory_order_relaxed) / quantum_ns;

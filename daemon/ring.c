@@ -100,20 +100,23 @@ uint32_t ring_read(struct ring *r, float *dst, uint32_t n)
 	return n;
 }
 
+/* only the reader writes the counters: a load and a store, no read-modify-write */
+static void ring_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 uint32_t ring_read_pad(struct ring *r, float *dst, uint32_t n)
 {
 	uint32_t got = ring_read(r, dst, n);
 
 	atomic_store_explicit(&r->request, n, memory_order_relaxed);
 	if (got < n) {
-		memset(dst + (size_t)got * r->channels, 0, (size_t)(n - got) * r->channels * sizeof(float));
-		/* only the reader writes these: a load and a store, no read-modify-write needed */
-		atomic_store_explicit(&r->underruns,
-				      atomic_load_explicit(&r->underruns, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
-		atomic_store_explicit(&r->underrun_frames,
-				      atomic_load_explicit(&r->underrun_frames, memory_order_relaxed) + n - got,
-				      memory_order_relaxed);
+		memset(dst + (size_t)got * r->channels, 0,
+		       (size_t)(n - got) * r->channels * sizeof(float));
+		ring_count(&r->underruns, 1);
+		ring_count(&r->underrun_frames, n - got);
 	}
 	return got;
 }

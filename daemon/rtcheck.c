@@ -149,7 +149,8 @@ void *realloc(void *p, size_t size)
 		/* the old size is unknown; the arena is zeroed past it, so over-copying is safe
 		 * up to the arena's end */
 		if (q != NULL && p != NULL) {
-			size_t left = (size_t)(boot_arena + sizeof(boot_arena) - (unsigned char *)p);
+			size_t left = (size_t)(boot_arena + sizeof(boot_arena) -
+					       (unsigned char *)p);
 
 			memcpy(q, p, size < left ? size : left);
 		}

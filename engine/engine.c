@@ -37,6 +37,11 @@ struct engine {
 
 	/* control side */
 	struct graph graph;
+	struct node **names;		/* hash table by name, chained by hash_next */
+	uint32_t names_cap;		/* buckets, a power of two */
+	uint32_t batch;			/* open engine_batch_begin calls */
+	bool batch_dirty;		/* the model changed since the last plan */
+	struct node *batch_dead;	/* deleted during the batch, linked by model_next */
 	uint32_t next_id;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
@@ -92,18 +97,35 @@ static struct engine_op *op_new(enum op_kind kind, struct node *n)
 	return op;
 }
 
+static void model_add(struct engine *e, struct node *n);
+
 static int oom(struct error *err)
 {
 	return err_set(err, ERR_INTERNAL, "out of memory");
 }
 
-/* rebuilds the plan after a model change; on failure the caller reverts the model */
+/* rebuilds the plan after a model change; inside a batch the plan waits for
+ * engine_batch_end and the op is empty.  the caller reverts the model on failure. */
 static int plan_op(struct engine *e, struct node *dead, struct engine_op **op, struct error *err)
 {
-	struct plan *p = graph_plan(&e->graph, err);
+	struct plan *p = NULL;
 
+	if (e->batch) {
+		*op = op_new(OP_PLAN, NULL);
+		if (*op == NULL)
+			return oom(err);
+		e->batch_dirty = true;
+		if (dead) {
+			dead->model_next = e->batch_dead;
+			e->batch_dead = dead;
+		}
+		return 0;
+	}
+	p = graph_plan(&e->graph, err);
 	if (p == NULL)
 		return -1;
+	if (dead)
+		dead->model_next = NULL;
 	*op = op_new(OP_PLAN, NULL);
 	if (*op == NULL) {
 		plan_free(p);
@@ -147,13 +169,13 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 	e->dest = node_new(e, &destination_kind, "destination", 0, &opt, 1, err);
 	if (e->dest == NULL)
 		goto error;
-	graph_add(&e->graph, e->dest);
+	model_add(e, e->dest);
 	/* created second and without inputs, the listener comes first in every plan, so its
 	 * params are computed before any PannerNode reads them */
 	e->listener = node_new(e, &listener_kind, "listener", 0, NULL, 0, err);
 	if (e->listener == NULL)
 		goto error;
-	graph_add(&e->graph, e->listener);
+	model_add(e, e->listener);
 	if (plan_op(e, NULL, &op, err) < 0)
 		goto error;
 	engine_exec(e, op);
@@ -177,11 +199,16 @@ void engine_free(struct engine *e)
 		next = n->model_next;
 		node_free(n);
 	}
+	for (n = e->batch_dead; n; n = next) {
+		next = n->model_next;
+		node_free(n);
+	}
 	for (x = e->graph.edges; x; x = xn) {
 		xn = x->next;
 		free(x);
 	}
 	plan_free(e->plan);
+	free(e->names);
 	bus_fini(&e->scratch);
 	bus_fini(&e->silent_out);
 	free(e);
@@ -190,11 +217,78 @@ void engine_free(struct engine *e)
 /* ---------------------------------------------------------------------------------------- */
 /* lookups */
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void names_insert(struct node **tab, uint32_t cap, struct node *n)
+{
+	uint32_t b = name_hash(n->name) & (cap - 1);
+
+	n->hash_next = tab[b];
+	tab[b] = n;
+}
+
+/* keeps the table at most one node per bucket on average; a failed grow keeps the old
+ * table, which stays correct, only slower */
+static void names_add(struct engine *e, struct node *n)
+{
+	if (e->graph.count + 1 > e->names_cap) {
+		uint32_t cap = e->names_cap ? e->names_cap * 2 : 64, i;
+		struct node **tab = calloc(cap, sizeof(*tab));
+		if (tab) {
+			for (i = 0; i < e->names_cap; i++) {
+				struct node *x = e->names[i], *next;
+				for (; x; x = next) {
+					next = x->hash_next;
+					names_insert(tab, cap, x);
+				}
+			}
+			free(e->names);
+			e->names = tab;
+			e->names_cap = cap;
+		}
+	}
+	names_insert(e->names, e->names_cap, n);
+}
+
+static void names_remove(struct engine *e, struct node *n)
+{
+	struct node **pp = &e->names[name_hash(n->name) & (e->names_cap - 1)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == n) {
+			*pp = n->hash_next;
+			return;
+		}
+	}
+}
+
+/* every node enters and leaves the model through these two */
+static void model_add(struct engine *e, struct node *n)
+{
+	names_add(e, n);
+	graph_add(&e->graph, n);
+}
+
+static void model_remove(struct engine *e, struct node *n)
+{
+	names_remove(e, n);
+	graph_remove(&e->graph, n);
+}
+
 struct node *engine_node(struct engine *e, const char *name)
 {
 	struct node *n;
 
-	for (n = e->graph.head; n; n = n->model_next)
+	if (e->names_cap == 0)
+		return NULL;
+	for (n = e->names[name_hash(name) & (e->names_cap - 1)]; n; n = n->hash_next)
 		if (strcmp(n->name, name) == 0)
 			return n;
 	return NULL;
@@ -344,9 +438,9 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 	if (n == NULL)
 		return -1;
 	e->next_id++;
-	graph_add(&e->graph, n);
+	model_add(e, n);
 	if (plan_op(e, NULL, op, err) < 0) {
-		graph_remove(&e->graph, n);
+		model_remove(e, n);
 		node_free(n);
 		return -1;
 	}
@@ -377,9 +471,9 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 			ep = &x->next;
 		}
 	}
-	graph_remove(&e->graph, n);
+	model_remove(e, n);
 	if (plan_op(e, n, op, err) < 0) {
-		graph_add(&e->graph, n);
+		model_add(e, n);
 		*ep = saved;
 		return -1;
 	}
@@ -433,6 +527,8 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	edge.param = pi;
 	if (graph_has_edge(&e->graph, &edge))
 		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
+	if (graph_check_cycle(&e->graph, src, dst, err) < 0)
+		return -1;
 	if (graph_add_edge(&e->graph, &edge) < 0)
 		return oom(err);
 	if (plan_op(e, NULL, op, err) < 0) {
@@ -674,6 +770,32 @@ int engine_op_stop(struct engine *e, const char *name, double when, struct engin
 	return 0;
 }
 
+void engine_batch_begin(struct engine *e)
+{
+	e->batch++;
+}
+
+int engine_batch_end(struct engine *e, struct engine_op **op, struct error *err)
+{
+	struct node *dead;
+
+	*op = NULL;
+	if (e->batch == 0 || --e->batch > 0)
+		return 0;
+	if (!e->batch_dirty)
+		return 0;
+	dead = e->batch_dead;
+	if (plan_op(e, NULL, op, err) < 0) {
+		e->batch++;	/* the batch stays open: the caller may retry or abandon */
+		return -1;
+	}
+	/* the deleted nodes die with the plan that no longer holds them */
+	(*op)->dead = dead;
+	e->batch_dead = NULL;
+	e->batch_dirty = false;
+	return 0;
+}
+
 struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b)
 {
 	struct engine_op *x = a;
@@ -698,6 +820,8 @@ static void commit_one(struct engine *e, struct engine_op *op)
 
 	switch (op->kind) {
 	case OP_PLAN:
+		if (op->plan == NULL)
+			break;	/* an edit inside a batch: engine_batch_end's op carries the plan */
 		old = e->plan;
 		e->plan = op->plan;
 		op->plan = old;
@@ -740,7 +864,11 @@ void engine_op_free(struct engine *e, struct engine_op *op)
 	for (; op; op = next) {
 		next = op->next;
 		plan_free(op->plan);
-		node_free(op->dead);
+		while (op->dead) {
+			struct node *d = op->dead;
+			op->dead = d->model_next;
+			node_free(d);
+		}
 		if (op->kind == OP_ATTR && op->attr->release && op->staged)
 			op->attr->release(op->node, op->staged);
 		free_value(&op->value);

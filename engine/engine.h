@@ -68,6 +68,13 @@ int engine_op_start(struct engine *e, const char *name, double when, double offs
 int engine_op_stop(struct engine *e, const char *name, double when, struct engine_op **op,
 		   struct error *err);
 
+/* batches: between begin and end, graph edits (create, delete, connect, disconnect) update
+ * the model and are validated as usual, but their ops carry no processing plan; end builds
+ * the one plan that makes them all current.  commit end's op after the batch's other ops,
+ * in the same quantum.  begin/end nest.  end returns 0 with *op NULL when nothing changed. */
+void engine_batch_begin(struct engine *e);
+int engine_batch_end(struct engine *e, struct engine_op **op, struct error *err);
+
 /* links b after a so both commit in the same quantum, in order; returns a */
 struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b);
 

@@ -84,32 +84,119 @@ void graph_unlink_edge(struct graph *g, struct edge *e)
 	}
 }
 
-/* does a path lead from `from` back to `target`?  iterative DFS over node indices */
-static bool reaches(struct graph *g, struct node **by_index, uint32_t n, uint32_t from,
-		    uint32_t target, uint32_t *stack, uint8_t *seen)
+/* CSR adjacency over node indices (plan_index), edges in connection order */
+struct adjacency {
+	uint32_t *start;	/* n + 1 */
+	struct edge **edge;	/* by source */
+};
+
+static int adjacency_build(struct graph *g, uint32_t n, uint32_t n_edges, struct adjacency *a)
 {
-	uint32_t sp = 0;
+	uint32_t *fill, i;
 	struct edge *e;
+
+	a->start = calloc(n + 2, sizeof(*a->start));
+	a->edge = calloc(n_edges + 1, sizeof(*a->edge));
+	fill = calloc(n + 1, sizeof(*fill));
+	if (!a->start || !a->edge || !fill) {
+		free(fill);
+		return -1;
+	}
+	for (e = g->edges; e; e = e->next)
+		a->start[e->src->plan_index + 1]++;
+	for (i = 0; i < n; i++)
+		a->start[i + 1] += a->start[i];
+	for (e = g->edges; e; e = e->next) {
+		uint32_t s = e->src->plan_index;
+		a->edge[a->start[s] + fill[s]++] = e;
+	}
+	free(fill);
+	return 0;
+}
+
+static void adjacency_free(struct adjacency *a)
+{
+	free(a->start);
+	free(a->edge);
+}
+
+/* does a path lead from `from` to `target`?  with skip_delays, paths may not pass through
+ * a node that breaks cycles (the endpoints excepted) */
+static bool reaches(const struct adjacency *a, struct node **by_index, uint32_t n,
+		    uint32_t from, uint32_t target, bool skip_delays, uint32_t *stack,
+		    uint8_t *seen)
+{
+	uint32_t sp = 0, k;
 
 	memset(seen, 0, n);
 	stack[sp++] = from;
 	seen[from] = 1;
 	while (sp) {
 		uint32_t v = stack[--sp];
-		for (e = g->edges; e; e = e->next) {
-			uint32_t w;
-			if (e->src != by_index[v])
-				continue;
-			w = e->dst->plan_index;
+		for (k = a->start[v]; k < a->start[v + 1]; k++) {
+			uint32_t w = a->edge[k]->dst->plan_index;
 			if (w == target)
 				return true;
-			if (!seen[w]) {
-				seen[w] = 1;
-				stack[sp++] = w;
-			}
+			if (seen[w] || (skip_delays && by_index[w]->kind->breaks_cycles))
+				continue;
+			seen[w] = 1;
+			stack[sp++] = w;
 		}
 	}
 	return false;
+}
+
+static uint32_t graph_index(struct graph *g, struct node **by_index)
+{
+	struct node *x;
+	uint32_t i = 0;
+
+	for (x = g->head; x; x = x->model_next, i++) {
+		x->plan_index = i;
+		if (by_index)
+			by_index[i] = x;
+	}
+	return i;
+}
+
+int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struct error *err)
+{
+	uint32_t n = (uint32_t)g->count, n_edges = 0, *stack;
+	struct node **by_index;
+	struct adjacency a;
+	struct edge *e;
+	uint8_t *seen;
+	bool cyc;
+	int r = 0;
+
+	/* a cycle through the new edge passes through src and dst: a delay there breaks it */
+	if (src->kind->breaks_cycles || dst->kind->breaks_cycles)
+		return 0;
+	if (src == dst)
+		return err_set(err, ERR_CYCLE, "connecting \"%s\" to itself makes a cycle without "
+			       "a DelayNode", src->name);
+	for (e = g->edges; e; e = e->next)
+		n_edges++;
+	by_index = calloc(n + 1, sizeof(*by_index));
+	stack = calloc(n + 1, sizeof(*stack));
+	seen = calloc(n + 1, 1);
+	if (by_index)
+		graph_index(g, by_index);
+	if (!by_index || !stack || !seen || adjacency_build(g, n, n_edges, &a) < 0) {
+		free(by_index);
+		free(stack);
+		free(seen);
+		return err_set(err, ERR_INTERNAL, "out of memory");
+	}
+	cyc = reaches(&a, by_index, n, dst->plan_index, src->plan_index, true, stack, seen);
+	if (cyc)
+		r = err_set(err, ERR_CYCLE, "connecting \"%s\" to \"%s\" makes a cycle without a "
+			    "DelayNode", src->name, dst->name);
+	adjacency_free(&a);
+	free(by_index);
+	free(stack);
+	free(seen);
+	return r;
 }
 
 struct plan *graph_plan(struct graph *g, struct error *err)
@@ -117,7 +204,8 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	uint32_t n = (uint32_t)g->count, nv, i, k, head = 0, tail = 0, n_edges = 0;
 	struct node **by_index = NULL, *x;
 	uint32_t *indeg = NULL, *queue = NULL, *write_of = NULL, *stack = NULL;
-	uint32_t *adj_start = NULL, *adj = NULL, *fill = NULL;
+	uint32_t *in_entry = NULL, *param_entry = NULL, *node_of = NULL;
+	struct adjacency a = { NULL, NULL };
 	uint8_t *seen = NULL;
 	struct plan *plan = NULL;
 	struct edge *e;
@@ -130,41 +218,37 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	seen = calloc(n + 1, 1);
 	if (!by_index || !write_of || !stack || !seen)
 		goto oom;
-	for (i = 0, x = g->head; x; x = x->model_next, i++) {
-		x->plan_index = i;
-		by_index[i] = x;
-	}
+	graph_index(g, by_index);
 	for (e = g->edges; e; e = e->next)
 		n_edges++;
+	if (adjacency_build(g, n, n_edges, &a) < 0)
+		goto oom;
 
 	/* delays on a cycle get a second vertex: the write step */
 	nv = n;
 	for (i = 0; i < n; i++) {
 		x = by_index[i];
 		x->in_cycle_model = x->kind->breaks_cycles &&
-				    reaches(g, by_index, n, i, i, stack, seen);
+				    reaches(&a, by_index, n, i, i, false, stack, seen);
 		write_of[i] = x->in_cycle_model ? nv++ : UINT32_MAX;
 	}
-
-	/* adjacency (CSR) over vertices */
+	node_of = calloc(nv, sizeof(*node_of));
 	indeg = calloc(nv, sizeof(*indeg));
 	queue = calloc(nv, sizeof(*queue));
-	adj_start = calloc(nv + 1, sizeof(*adj_start));
-	fill = calloc(nv + 1, sizeof(*fill));
-	adj = calloc(n_edges + 1, sizeof(*adj));
-	if (!indeg || !queue || !adj_start || !fill || !adj)
+	in_entry = calloc(n + 1, sizeof(*in_entry));
+	param_entry = calloc(n + 1, sizeof(*param_entry));
+	if (!node_of || !indeg || !queue || !in_entry || !param_entry)
 		goto oom;
-	for (e = g->edges; e; e = e->next)
-		adj_start[e->src->plan_index + 1]++;
-	for (i = 0; i < nv; i++)
-		adj_start[i + 1] += adj_start[i];
-	for (e = g->edges; e; e = e->next) {
-		uint32_t s = e->src->plan_index, d = e->dst->plan_index;
-		if (write_of[d] != UINT32_MAX)
-			d = write_of[d];
-		adj[adj_start[s] + fill[s]++] = d;
-		indeg[d]++;
+	for (i = 0; i < n; i++) {
+		node_of[i] = i;
+		if (write_of[i] != UINT32_MAX)
+			node_of[write_of[i]] = i;
 	}
+	for (e = g->edges; e; e = e->next) {
+		uint32_t d = e->dst->plan_index;
+		indeg[write_of[d] != UINT32_MAX ? write_of[d] : d]++;
+	}
+	/* Kahn, seeded in creation order, so the order is deterministic */
 	for (i = 0; i < nv; i++)
 		if (indeg[i] == 0)
 			queue[tail++] = i;
@@ -172,14 +256,18 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		uint32_t v = queue[head++];
 		if (v >= n)
 			continue;	/* write steps have no outgoing edges */
-		for (k = adj_start[v]; k < adj_start[v + 1]; k++)
-			if (--indeg[adj[k]] == 0)
-				queue[tail++] = adj[k];
+		for (k = a.start[v]; k < a.start[v + 1]; k++) {
+			uint32_t d = a.edge[k]->dst->plan_index;
+			if (write_of[d] != UINT32_MAX)
+				d = write_of[d];
+			if (--indeg[d] == 0)
+				queue[tail++] = d;
+		}
 	}
 	if (tail < nv) {
 		for (i = 0; i < nv && indeg[i] == 0; i++)
 			;
-		x = by_index[i < n ? i : 0];
+		x = by_index[node_of[i < nv ? i : 0]];
 		err_set(err, ERR_CYCLE, "the graph would contain a cycle without a DelayNode "
 			"(through \"%s\")", x->name);
 		goto error;
@@ -200,38 +288,31 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	mem += nv * sizeof(struct plan_entry);
 	plan->n = nv;
 	for (k = 0; k < nv; k++) {
-		uint32_t v = queue[k], j;
+		uint32_t v = queue[k];
 		struct plan_entry *pe = &plan->entries[k];
 		bool write = v >= n;
 
-		if (write) {
-			for (j = 0; j < n && write_of[j] != v; j++)
-				;
-			v = j;
-		}
-		x = by_index[v];
+		x = by_index[node_of[v]];
 		pe->node = x;
 		pe->phase = write ? PHASE_WRITE : x->in_cycle_model ? PHASE_READ : PHASE_FULL;
 		if (pe->phase != PHASE_READ) {
 			pe->inputs = (struct plan_input *)mem;
 			mem += x->n_inputs * sizeof(struct plan_input);
+			in_entry[x->plan_index] = k;
 		}
 		if (pe->phase != PHASE_WRITE) {
 			pe->params = (struct plan_input *)mem;
 			mem += x->kind->n_params * sizeof(struct plan_input);
+			param_entry[x->plan_index] = k;
 		}
 	}
-	/* source lists, in connection order: count, then place */
-	for (k = 0; k < nv; k++) {
-		struct plan_entry *pe = &plan->entries[k];
-		for (e = g->edges; e; e = e->next) {
-			if (e->dst != pe->node)
-				continue;
-			if (e->input >= 0 && pe->inputs)
-				pe->inputs[e->input].n++;
-			else if (e->param >= 0 && pe->params)
-				pe->params[e->param].n++;
-		}
+	/* source lists, in connection order: count, carve, fill */
+	for (e = g->edges; e; e = e->next) {
+		uint32_t d = e->dst->plan_index;
+		if (e->input >= 0)
+			plan->entries[in_entry[d]].inputs[e->input].n++;
+		else
+			plan->entries[param_entry[d]].params[e->param].n++;
 	}
 	for (k = 0; k < nv; k++) {
 		struct plan_entry *pe = &plan->entries[k];
@@ -246,18 +327,13 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 			mem += pe->params[j].n * sizeof(struct bus *);
 			pe->params[j].n = 0;
 		}
-		for (e = g->edges; e; e = e->next) {
-			struct plan_input *pi;
-			if (e->dst != pe->node)
-				continue;
-			if (e->input >= 0 && pe->inputs)
-				pi = &pe->inputs[e->input];
-			else if (e->param >= 0 && pe->params)
-				pi = &pe->params[e->param];
-			else
-				continue;
-			pi->srcs[pi->n++] = &e->src->out[e->output];
-		}
+	}
+	for (e = g->edges; e; e = e->next) {
+		uint32_t d = e->dst->plan_index;
+		struct plan_input *pi = e->input >= 0 ?
+			&plan->entries[in_entry[d]].inputs[e->input] :
+			&plan->entries[param_entry[d]].params[e->param];
+		pi->srcs[pi->n++] = &e->src->out[e->output];
 	}
 	goto done;
 
@@ -266,15 +342,16 @@ oom:
 error:
 	plan = NULL;
 done:
+	adjacency_free(&a);
 	free(by_index);
 	free(write_of);
 	free(stack);
 	free(seen);
 	free(indeg);
 	free(queue);
-	free(adj_start);
-	free(fill);
-	free(adj);
+	free(node_of);
+	free(in_entry);
+	free(param_entry);
 	return plan;
 }
 

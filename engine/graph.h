@@ -49,6 +49,9 @@ bool graph_has_edge(const struct graph *g, const struct edge *e);
 int graph_add_edge(struct graph *g, const struct edge *e);
 void graph_unlink_edge(struct graph *g, struct edge *e);
 
+/* ERR_CYCLE when an edge src -> dst would close a cycle that passes through no DelayNode */
+int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struct error *err);
+
 /* builds the processing order: topological, with DelayNodes in cycles split into a read step
  * (first) and a write step (after their inputs).  NULL with ERR_CYCLE when a cycle has no
  * DelayNode.  sets node->in_cycle_model. */

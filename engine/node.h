@@ -109,6 +109,7 @@ struct node {
 
 	/* control-side graph model (graph.c) */
 	struct node *model_next;
+	struct node *hash_next;		/* engine's name table */
 	bool in_cycle_model;
 	uint32_t plan_index;		/* scratch for plan building */
 	uint32_t mark;			/* scratch for plan building */

@@ -6,6 +6,9 @@
 extern const struct node_kind destination_kind, gain_kind, constant_kind, splitter_kind,
 	merger_kind, oscillator_kind, buffer_source_kind, biquad_kind, delay_kind,
 	stereo_panner_kind, iir_kind, waveshaper_kind;
+extern const struct node_kind convolver_kind, analyser_kind;
+
+extern const struct node_kind panner_kind, compressor_kind;
 
 const struct node_kind *const node_kinds[] = {
 	&destination_kind,
@@ -18,8 +21,10 @@ const struct node_kind *const node_kinds[] = {
 	&biquad_kind,
 	&delay_kind,
 	&stereo_panner_kind,
+	&panner_kind, &compressor_kind,
 	&iir_kind,
 	&waveshaper_kind,
+	&convolver_kind, &analyser_kind,
 };
 
 const int node_kinds_count = (int)(sizeof(node_kinds) / sizeof(node_kinds[0]));

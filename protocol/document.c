@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "engine/analyser.h"
 #include "engine/buffer.h"
 #include "engine/engine.h"
 #include "engine/node.h"
@@ -551,6 +552,7 @@ static int load_header(struct document *d, struct error *err)
 struct document *document_load_json(struct json_object *doc, const char *base_dir,
 				    struct error *err)
 {
+	struct engine_op *op = NULL;
 	struct document *d;
 
 	if (!json_object_is_type(doc, json_type_object)) {
@@ -571,9 +573,15 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 		goto fail;
 	/* the order §6 gives: buffers, nodes (options, props, params), the listener,
 	 * connections, then start/stop; events and probes are checked now, applied later */
-	if (load_buffers(d, base_dir, err) < 0 || build_nodes(d, err) < 0 ||
-	    build_listener(d, err) < 0 || build_connections(d, err) < 0 ||
-	    start_nodes(d, err) < 0 || load_events(d, err) < 0 || load_probes(d, err) < 0)
+	if (load_buffers(d, base_dir, err) < 0)
+		goto fail;
+	/* one processing plan for the whole graph, not one per edit */
+	engine_batch_begin(d->e);
+	if (build_nodes(d, err) < 0 || build_listener(d, err) < 0 ||
+	    build_connections(d, err) < 0 || start_nodes(d, err) < 0)
+		goto fail;
+	if (exec(d, engine_batch_end(d->e, &op, err), &op) < 0 || load_events(d, err) < 0 ||
+	    load_probes(d, err) < 0)
 		goto fail;
 	return d;
 fail:
@@ -742,26 +750,63 @@ static int apply_event(struct document *d, const struct doc_event *ev, struct er
 
 	/* the context's currentTime when a suspended offline context resumes */
 	engine_set_now(d->e, (double)ev->frame / d->rate);
+	engine_batch_begin(d->e);
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "events[%zu].actions[%zu]", ev->index, i);
 		if (exec(d, codec_action(d->e, json_object_array_get_idx(ev->actions, i), &d->env, p,
 					 &op, err), &op) < 0)
 			return -1;
 	}
-	return 0;
+	return exec(d, engine_batch_end(d->e, &op, err), &op);
 }
 
-/* AnalyserNode readings need an engine API that does not exist yet: probes are recorded
- * with their times and "data": null so callers can tell */
+/* one reading, as the Web Audio method returns it; a float of -Infinity (a bin with no
+ * energy) has no JSON spelling and is written as null */
+static struct json_object *probe_data(struct node *n, const char *method)
+{
+	uint32_t len = strstr(method, "Frequency") ? analyser_bin_count(n) : analyser_fft_size(n);
+	struct json_object *arr = json_object_new_array_ext((int)len);
+	bool bytes = strstr(method, "Byte") != NULL;
+	float *f = malloc((len ? len : 1) * sizeof(*f));
+	uint8_t *b = malloc(len ? len : 1);
+	int k = -1, i;
+
+	if (f && b) {
+		if (strcmp(method, "getFloatTimeDomainData") == 0)
+			k = analyser_get_float_time(n, f, len);
+		else if (strcmp(method, "getByteTimeDomainData") == 0)
+			k = analyser_get_byte_time(n, b, len);
+		else if (strcmp(method, "getFloatFrequencyData") == 0)
+			k = analyser_get_float_freq(n, f, len);
+		else
+			k = analyser_get_byte_freq(n, b, len);
+	}
+	for (i = 0; i < k; i++) {
+		if (bytes)
+			json_object_array_add(arr, json_object_new_int(b[i]));
+		else
+			json_object_array_add(arr, isfinite(f[i]) ? json_object_new_double(f[i]) : NULL);
+	}
+	free(f);
+	free(b);
+	if (k < 0) {
+		json_object_put(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* reads an AnalyserNode at a quantum boundary, after that boundary's events */
 static void take_probe(struct document *d, const struct doc_probe *pr)
 {
 	struct json_object *o = json_object_new_object();
+	struct node *n = engine_node(d->e, pr->node);
 
 	json_object_object_add(o, "time", json_object_new_double(pr->time));
 	json_object_object_add(o, "node", json_object_new_string(pr->node));
 	json_object_object_add(o, "method", json_object_new_string(pr->method));
 	json_object_object_add(o, "actualTime", json_object_new_double((double)pr->frame / d->rate));
-	json_object_object_add(o, "data", NULL);
+	json_object_object_add(o, "data", n ? probe_data(n, pr->method) : NULL);
 	json_object_array_put_idx(d->probe_results, pr->index, o);
 }
 

@@ -195,6 +195,55 @@ static void event_errors_fail_the_render_with_their_path(void **state)
 	document_free(d);
 }
 
+static void probes_read_the_analyser_after_that_quantum_events(void **state)
+{
+	/* a constant 0.5 into an AnalyserNode (fftSize 32): the time-domain reading is the
+	 * last 32 input samples, 0.5 each; as bytes floor(128 * (1 + 0.5)) = 192.  the probe at
+	 * 0.004 s (frame 192 at 48 kHz) is read at frame 256 */
+	struct error err = { 0 };
+	struct document *d = load(
+		"{\"length\":512,\"channels\":1,\"nodes\":[{\"id\":\"c\",\"type\":\"ConstantSourceNode\","
+		"\"options\":{\"offset\":0.5},\"start\":0},{\"id\":\"an\",\"type\":\"AnalyserNode\","
+		"\"options\":{\"fftSize\":32}}],\"connections\":[[\"c\",\"an\"],[\"an\",\"destination\"]],"
+		"\"probes\":[{\"time\":0.004,\"node\":\"an\",\"method\":\"getByteTimeDomainData\"},"
+		"{\"time\":0.001,\"node\":\"an\",\"method\":\"getFloatTimeDomainData\"}]}", &err);
+	struct json_object *probes, *p, *v, *data;
+	float *out;
+	size_t i;
+
+	if (d == NULL)
+		fail_msg("load failed: %s", err.msg);
+	out = malloc(document_length(d) * sizeof(float));
+	assert_int_equal(document_render(d, out, NULL, NULL, &err), 0);
+	probes = document_probes(d);
+	assert_non_null(probes);
+	assert_int_equal(json_object_array_length(probes), 2);
+	p = json_object_array_get_idx(probes, 0);
+	assert_true(json_object_object_get_ex(p, "actualTime", &v));
+	assert_float_equal(json_object_get_double(v), 256.0 / 48000, 1e-12);
+	assert_true(json_object_object_get_ex(p, "data", &data));
+	assert_int_equal(json_object_array_length(data), 32);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(json_object_get_int(json_object_array_get_idx(data, i)), 192);
+	p = json_object_array_get_idx(probes, 1);
+	assert_true(json_object_object_get_ex(p, "data", &data));
+	for (i = 0; i < 32; i++)
+		assert_float_equal(json_object_get_double(json_object_array_get_idx(data, i)), 0.5, 0);
+	free(out);
+	document_free(d);
+}
+
+static void probes_must_name_an_analyser(void **state)
+{
+	expect_load_error("{\"length\":10,\"nodes\":[{\"id\":\"g\",\"type\":\"GainNode\"}],"
+			  "\"probes\":[{\"time\":0,\"node\":\"g\",\"method\":\"getFloatFrequencyData\"}]}",
+			  ERR_INVALID_VALUE, "probes[0].node: g is a GainNode, not an AnalyserNode");
+	expect_load_error("{\"length\":10,\"probes\":[{\"time\":0,\"node\":\"g\","
+			  "\"method\":\"getFloatFrequencyDat\"}]}", ERR_INVALID_VALUE,
+			  "probes[0].method: unknown method \"getFloatFrequencyDat\", "
+			  "did you mean \"getFloatFrequencyData\"?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +254,8 @@ int main(void)
 		cmocka_unit_test(rendering_is_deterministic),
 		cmocka_unit_test(bad_documents_name_the_json_path),
 		cmocka_unit_test(event_errors_fail_the_render_with_their_path),
+		cmocka_unit_test(probes_read_the_analyser_after_that_quantum_events),
+		cmocka_unit_test(probes_must_name_an_analyser),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	}
 	rms = sqrt(rms / (double)(s.end - s.start));
 	window_rms(x, info.channels, s, rate, &lo, &hi);
-	printf("frames %lld\nrate %.0f\nchannels %d\n", (long long)info.frames, rate, info.channels);
+	printf("frames %lld\nrate %.0f\nchannels %d\n", (long long)info.frames, rate,
+	       info.channels);
 	printf("tone_start %lld\ntone_frames %lld\n", (long long)s.start,
 	       (long long)(s.end - s.start));
 	printf("frequency %.4f\nrms %.6f\namplitude %.6f\n", frequency(x, info.channels, s, rate),

@@ -1,0 +1,206 @@
+/* tests for daemon/render, the producer thread, without PipeWire: the test plays the
+ * consumer (ring_read_pad + render_wake) and checks when commands take effect, how the lead
+ * follows underruns, and the shutdown fade.  waits poll a condition the render thread must
+ * reach (never a fixed sleep). */
+#include <math.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "daemon/render.h"
+#include "daemon/ring.h"
+#include "daemon/spsc.h"
+#include "engine/engine.h"
+
+#define RATE 48000
+
+struct fixture {
+	struct engine *e;
+	struct ring ring;
+	struct spsc cmds, rets;
+	struct render *r;
+	float buf[4096 * 2];
+};
+
+static struct fixture fx;
+
+static void setup_with(uint32_t lead, uint32_t lead_max, uint32_t shrink_after)
+{
+	struct error err = { 0 };
+	struct render_config cfg = { lead, lead_max, shrink_after, 256, 0 };
+
+	fx.e = engine_new(RATE, 2, &err);
+	assert_non_null(fx.e);
+	assert_int_equal(ring_init(&fx.ring, 8192, 2), 0);
+	assert_int_equal(spsc_init(&fx.cmds, 16, sizeof(struct render_cmd)), 0);
+	assert_int_equal(spsc_init(&fx.rets, 16, sizeof(struct render_ret)), 0);
+	fx.r = render_new(&cfg, fx.e, &fx.ring, &fx.cmds, &fx.rets);
+	assert_non_null(fx.r);
+}
+
+static int teardown(void **state)
+{
+	struct render_ret ret;
+
+	render_free(fx.r);
+	while (spsc_pop(&fx.rets, &ret))
+		engine_op_free(fx.e, ret.op);
+	spsc_fini(&fx.rets);
+	spsc_fini(&fx.cmds);
+	ring_fini(&fx.ring);
+	engine_free(fx.e);
+	return 0;
+}
+
+/* waits until the render thread has filled the ring to `frames` */
+static void wait_fill(uint32_t frames)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ring_fill(&fx.ring) < frames) {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		assert_true(t.tv_sec - t0.tv_sec < 10);
+	}
+}
+
+/* the device takes n frames and wakes the renderer */
+static void consume(uint32_t n)
+{
+	ring_read_pad(&fx.ring, fx.buf, n);
+	render_wake(fx.r);
+}
+
+static struct engine_op *gain_op(const char *name)
+{
+	struct engine_op *op;
+	struct error err = { 0 };
+
+	assert_int_equal(engine_op_create(fx.e, "GainNode", name, NULL, 0, &op, &err), 0);
+	return op;
+}
+
+static void push(struct engine_op *op, uint64_t at, uint64_t tag)
+{
+	struct render_cmd c = { op, at, tag, 0 };
+
+	assert_true(spsc_push(&fx.cmds, &c));
+}
+
+static void prefill_reaches_guess_plus_lead(void **state)
+{
+	setup_with(256, 1024, 10);
+	assert_int_equal(render_start(fx.r), 0);
+	/* render_start returns once prefilled: quantum_guess 256 + lead 256 */
+	assert_int_equal(ring_fill(&fx.ring), 512);
+	assert_int_equal(engine_frame(fx.e), 512);
+}
+
+static void a_command_waits_for_its_frame_and_holds_later_ones(void **state)
+{
+	struct render_ret ret;
+
+	setup_with(256, 1024, 10);
+	assert_int_equal(render_start(fx.r), 0);
+	push(gain_op("a"), 1024, 1);
+	push(gain_op("b"), RENDER_AT_NOW, 2);
+	consume(256);		/* renders the quanta at 512 and 640 */
+	wait_fill(512);
+	assert_false(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(spsc_count(&fx.cmds), 2);
+	consume(512);		/* 768, 896, 1024, 1152 */
+	wait_fill(512);
+	assert_true(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(ret.tag, 1);
+	assert_int_equal(ret.frame, 1024);
+	engine_op_free(fx.e, ret.op);
+	assert_true(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(ret.tag, 2);
+	assert_int_equal(ret.frame, 1024);
+	engine_op_free(fx.e, ret.op);
+}
+
+static void an_underrun_grows_the_lead_and_calm_shrinks_it(void **state)
+{
+	struct render_stats st;
+	uint32_t i;
+
+	setup_with(256, 384, 1);
+	assert_int_equal(render_start(fx.r), 0);
+	consume(1024);		/* 512 in the ring: underrun */
+	wait_fill(1024 + 384);
+	render_get_stats(fx.r, &st);
+	assert_int_equal(st.underruns, 1);
+	assert_int_equal(st.lead, 384);
+	/* a second underrun cannot grow it past lead_max */
+	consume(4096);
+	wait_fill(4096 + 384);
+	render_get_stats(fx.r, &st);
+	assert_int_equal(st.underruns, 2);
+	assert_int_equal(st.lead, 384);
+	/* one second of audio (shrink_after) without underruns: back by one quantum */
+	for (i = 0; i < RATE / 1024 + 2; i++) {
+		consume(1024);
+		wait_fill(1024 + 256);
+	}
+	render_get_stats(fx.r, &st);
+	assert_int_equal(st.underruns, 2);
+	assert_int_equal(st.lead, 256);
+}
+
+static void fade_ramps_linearly_to_silence(void **state)
+{
+	struct engine_op *op, *next;
+	struct error err = { 0 };
+	uint32_t ahead, k;
+	static float got[1536 * 2];
+
+	setup_with(256, 1024, 10);
+	/* a constant 1.0 on both channels */
+	assert_int_equal(engine_op_create(fx.e, "ConstantSourceNode", "c", NULL, 0, &op, &err), 0);
+	assert_int_equal(engine_op_connect(fx.e, "c", "destination", -1, -1, &next, &err), 0);
+	engine_op_chain(op, next);
+	assert_int_equal(engine_op_start(fx.e, "c", NAN, NAN, NAN, &next, &err), 0);
+	engine_op_chain(op, next);
+	push(op, RENDER_AT_NOW, 0);
+	assert_int_equal(render_start(fx.r), 0);
+	ahead = ring_fill(&fx.ring);
+	render_fade(fx.r, 1280);
+	assert_false(render_faded(fx.r));
+	consume(ahead);		/* the constant, rendered before the fade */
+	for (k = 0; k < ahead * 2; k++)
+		assert_true(fx.buf[k] == 1.0f);
+	/* the next 1536 frames: the 1280-frame ramp, then silence */
+	for (k = 0; k < 1536; k += 256) {
+		wait_fill(256);
+		ring_read(&fx.ring, got + k * 2, 256);
+		render_wake(fx.r);
+	}
+	assert_true(render_faded(fx.r));
+	for (k = 0; k < 1536; k++) {
+		float want = k < 1280 ? 1.0f - (float)k / 1280.0f : 0.0f;
+
+		assert_true(got[k * 2] == want);
+		assert_true(got[k * 2 + 1] == want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(prefill_reaches_guess_plus_lead, teardown),
+		cmocka_unit_test_teardown(a_command_waits_for_its_frame_and_holds_later_ones,
+					  teardown),
+		cmocka_unit_test_teardown(an_underrun_grows_the_lead_and_calm_shrinks_it, teardown),
+		cmocka_unit_test_teardown(fade_ramps_linearly_to_silence, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
