@@ -78,7 +78,25 @@ static struct biquad_coef coef_gain(double k)
 	return (struct biquad_coef){ k, 0, 0, 0, 0 };
 }
 
-static struct biquad_coef coef_lowpass(double w0, double q, bool at_nyquist)
+/* what the coefficients need of Q and gain, computed once when those are constant */
+struct shape {
+	double q;	/* clamped to ±Q_LIM for lowpass and highpass */
+	double qlin;	/* 10^(q/20): lowpass and highpass read Q in dB */
+	double a;	/* 10^(gain/40) */
+};
+
+static struct shape shape_for(enum biquad_type type, double q, double g)
+{
+	struct shape sh = { q, 1, pow(10, g / 40) };
+
+	if (type == BIQUAD_LOWPASS || type == BIQUAD_HIGHPASS) {
+		sh.q = q < -Q_LIM ? -Q_LIM : q > Q_LIM ? Q_LIM : q;
+		sh.qlin = pow(10, sh.q / 20);
+	}
+	return sh;
+}
+
+static struct biquad_coef coef_lowpass(double w0, double qlin, bool at_nyquist)
 {
 	double c = cos(w0), alpha;
 
@@ -87,11 +105,11 @@ static struct biquad_coef coef_lowpass(double w0, double q, bool at_nyquist)
 		return coef_gain(1);
 	if (w0 <= 0)
 		return coef_gain(0);
-	alpha = sin(w0) / (2 * pow(10, q / 20));
+	alpha = sin(w0) / (2 * qlin);
 	return coef_norm((1 - c) / 2, 1 - c, (1 - c) / 2, 1 + alpha, -2 * c, 1 - alpha);
 }
 
-static struct biquad_coef coef_highpass(double w0, double q, bool at_nyquist)
+static struct biquad_coef coef_highpass(double w0, double qlin, bool at_nyquist)
 {
 	double c = cos(w0), alpha;
 
@@ -99,7 +117,7 @@ static struct biquad_coef coef_highpass(double w0, double q, bool at_nyquist)
 		return coef_gain(0);
 	if (w0 <= 0)
 		return coef_gain(1);
-	alpha = sin(w0) / (2 * pow(10, q / 20));
+	alpha = sin(w0) / (2 * qlin);
 	return coef_norm((1 + c) / 2, -(1 + c), (1 + c) / 2, 1 + alpha, -2 * c, 1 - alpha);
 }
 
@@ -152,10 +170,10 @@ static struct biquad_coef coef_shelf(bool low, double w0, double a, bool at_nyqu
 			 2 * ((a - 1) - (a + 1) * c), (a + 1) - (a - 1) * c - k);
 }
 
-struct biquad_coef biquad_coefficients(enum biquad_type type, double f0, double q, double g,
-				       double fs)
+static struct biquad_coef coef_shaped(enum biquad_type type, double f0, const struct shape *sh,
+				      double fs)
 {
-	double nyquist = fs / 2, a = pow(10, g / 40), w0;
+	double nyquist = fs / 2, w0;
 	bool at_nyquist;
 
 	/* the compound parameter's nominal range is [0, Nyquist]; NaN counts as 0 */
@@ -165,16 +183,23 @@ struct biquad_coef biquad_coefficients(enum biquad_type type, double f0, double 
 	w0 = 2 * M_PI * (at_nyquist ? nyquist : f0) / fs;
 	switch (type) {
 	case BIQUAD_LOWPASS:
+		return coef_lowpass(w0, sh->qlin, at_nyquist);
 	case BIQUAD_HIGHPASS:
-		q = q < -Q_LIM ? -Q_LIM : q > Q_LIM ? Q_LIM : q;
-		return type == BIQUAD_LOWPASS ? coef_lowpass(w0, q, at_nyquist)
-					      : coef_highpass(w0, q, at_nyquist);
+		return coef_highpass(w0, sh->qlin, at_nyquist);
 	case BIQUAD_LOWSHELF:
 	case BIQUAD_HIGHSHELF:
-		return coef_shelf(type == BIQUAD_LOWSHELF, w0, a, at_nyquist);
+		return coef_shelf(type == BIQUAD_LOWSHELF, w0, sh->a, at_nyquist);
 	default:
-		return coef_q(type, w0, q, a, at_nyquist);
+		return coef_q(type, w0, sh->q, sh->a, at_nyquist);
 	}
+}
+
+struct biquad_coef biquad_coefficients(enum biquad_type type, double f0, double q, double g,
+				       double fs)
+{
+	struct shape sh = shape_for(type, q, g);
+
+	return coef_shaped(type, f0, &sh, fs);
 }
 
 /* computedFrequency = frequency · 2^(detune/1200) */
@@ -226,12 +251,47 @@ static void run_varying(struct df1 *s, const struct biquad *b, const float *rest
 	*s = (struct df1){ x1, x2, y1, y2 };
 }
 
+static void coef_store(struct biquad *b, int i, const struct biquad_coef *k)
+{
+	b->b0[i] = k->b0;
+	b->b1[i] = k->b1;
+	b->b2[i] = k->b2;
+	b->a1[i] = k->a1;
+	b->a2[i] = k->a2;
+}
+
+/* the common automation: only frequency moves; Q, gain and detune are worked out once */
+static void coef_per_sample_freq(struct biquad *b)
+{
+	const struct param *p = b->node.params;
+	const float *f = p[FREQUENCY].values;
+	const double det = p[DETUNE].values[0];
+	const struct shape sh = shape_for(b->type, p[Q].values[0], p[GAIN].values[0]);
+	struct biquad_coef k = { 0 };
+	float prev = NAN;
+
+	for (int i = 0; i < QUANTUM; i++) {
+		if (f[i] != prev) {
+			k = coef_shaped(b->type, computed_frequency(f[i], det), &sh,
+					b->node.sample_rate);
+			prev = f[i];
+		}
+		coef_store(b, i, &k);
+	}
+	b->cached = false;
+}
+
 /* coefficients for every sample; recomputed only where a param value changes */
 static void coef_per_sample(struct biquad *b)
 {
 	const struct param *p = b->node.params;
 	float prev[N_PARAMS] = { NAN, NAN, NAN, NAN };
 	struct biquad_coef k = { 0 };
+
+	if (p[DETUNE].constant && p[Q].constant && p[GAIN].constant) {
+		coef_per_sample_freq(b);
+		return;
+	}
 
 	for (int i = 0; i < QUANTUM; i++) {
 		float cur[N_PARAMS];
@@ -241,11 +301,7 @@ static void coef_per_sample(struct biquad *b)
 			k = coef_for(b, b->type, cur);
 			memcpy(prev, cur, sizeof(cur));
 		}
-		b->b0[i] = k.b0;
-		b->b1[i] = k.b1;
-		b->b2[i] = k.b2;
-		b->a1[i] = k.a1;
-		b->a2[i] = k.a2;
+		coef_store(b, i, &k);
 	}
 	b->cached = false;
 }

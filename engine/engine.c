@@ -465,6 +465,8 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		if (x->src == n || x->dst == n) {
 			*ep = x->next;
 			x->next = NULL;
+			x->src->model_out--;
+			x->dst->model_in--;
 			*tail = x;
 			tail = &x->next;
 		} else {
@@ -475,6 +477,10 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 	if (plan_op(e, n, op, err) < 0) {
 		model_add(e, n);
 		*ep = saved;
+		for (x = saved; x; x = x->next) {
+			x->src->model_out++;
+			x->dst->model_in++;
+		}
 		return -1;
 	}
 	while (saved) {
@@ -527,7 +533,8 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	edge.param = pi;
 	if (graph_has_edge(&e->graph, &edge))
 		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
-	if (graph_check_cycle(&e->graph, src, dst, err) < 0)
+	/* only a path from dst back to src can close a cycle */
+	if (src->model_in && dst->model_out && graph_check_cycle(&e->graph, src, dst, err) < 0)
 		return -1;
 	if (graph_add_edge(&e->graph, &edge) < 0)
 		return oom(err);
@@ -939,6 +946,39 @@ static void compute_params(struct engine *e, struct node *n, const struct plan_i
 	}
 }
 
+/* a source that cannot sound in this quantum: ended, never started, or starting later.
+ * its outputs are made silent and nothing else runs, params included: they are pure
+ * functions of time and need no stepping. */
+static bool source_idle(struct node *n, uint64_t q1, double rate)
+{
+	uint32_t o;
+
+	switch (n->sched.state) {
+	case SCHED_PLAYING:
+		return false;
+	case SCHED_SCHEDULED:
+		if (n->sched.start * rate < (double)q1)
+			return false;
+		break;
+	default:
+		break;
+	}
+	for (o = 0; o < n->n_outputs; o++)
+		if (!n->out[o].silent)
+			bus_silence(&n->out[o], 1);
+	return true;
+}
+
+static bool inputs_silent(const struct node *n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n->n_inputs; i++)
+		if (!n->in[i].silent)
+			return false;
+	return true;
+}
+
 const struct bus *engine_render(struct engine *e)
 {
 	uint64_t frame = atomic_load_explicit(&e->frame, memory_order_relaxed);
@@ -950,9 +990,16 @@ const struct bus *engine_render(struct engine *e)
 		const struct plan_entry *pe = &p->entries[k];
 		struct node *n = pe->node;
 
+		if (n->kind->source && source_idle(n, frame + QUANTUM, e->sample_rate))
+			continue;
 		if (pe->phase != PHASE_READ)
 			for (i = 0; i < n->n_inputs; i++)
 				mix_input(&n->in[i], &n->cfg, &pe->inputs[i]);
+		if (n->kind->passive && inputs_silent(n)) {
+			for (i = 0; i < n->n_outputs; i++)
+				bus_silence(&n->out[i], n->in[0].channels);
+			continue;
+		}
 		if (pe->phase != PHASE_WRITE)
 			compute_params(e, n, pe->params, frame);
 		switch (pe->phase) {

@@ -55,5 +55,6 @@ const struct node_kind gain_kind = {
 	.interp = INTERP_SPEAKERS,
 	.params = gain_params,
 	.n_params = 1,
+	.passive = true,
 	.process = gain_process,
 };

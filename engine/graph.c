@@ -34,6 +34,8 @@ void graph_remove(struct graph *g, struct node *n)
 		struct edge *e = *ep;
 		if (e->src == n || e->dst == n) {
 			*ep = e->next;
+			e->src->model_out--;
+			e->dst->model_in--;
 			free(e);
 		} else {
 			ep = &e->next;
@@ -65,6 +67,8 @@ int graph_add_edge(struct graph *g, const struct edge *e)
 		return -1;
 	*x = *e;
 	x->next = NULL;
+	x->src->model_out++;
+	x->dst->model_in++;
 	while (*tail)	/* append: mixing order follows connection order */
 		tail = &(*tail)->next;
 	*tail = x;
@@ -78,6 +82,8 @@ void graph_unlink_edge(struct graph *g, struct edge *e)
 	for (ep = &g->edges; *ep; ep = &(*ep)->next) {
 		if (*ep == e) {
 			*ep = e->next;
+			e->src->model_out--;
+			e->dst->model_in--;
 			free(e);
 			return;
 		}

@@ -49,6 +49,9 @@ struct node_kind {
 	uint32_t n_attrs;
 	bool source;			/* AudioScheduledSourceNode: start/stop */
 	bool breaks_cycles;		/* DelayNode */
+	bool passive;			/* silent inputs give silent outputs of the input's
+					 * channel count and leave no state: the engine skips
+					 * params and process then */
 
 	/* control: handle the kind's own options (params and channel options are done);
 	 * reject unknown names with node_bad_option().  may set n->n_inputs/n_outputs. */
@@ -113,6 +116,7 @@ struct node {
 	bool in_cycle_model;
 	uint32_t plan_index;		/* scratch for plan building */
 	uint32_t mark;			/* scratch for plan building */
+	uint32_t model_in, model_out;	/* edges into and out of this node */
 	/* render */
 	bool in_cycle;			/* breaks a cycle: process_read/process_write */
 	bool tail;			/* set by kinds that still ring after input stops */
