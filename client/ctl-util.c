@@ -105,6 +105,8 @@ int ctl_connect(struct ctl *ctl)
 	audiod_error err;
 	int r;
 
+	if (ctl->conn != NULL)
+		return 0;
 	if (ctl->socket != NULL) {
 		snprintf(path, sizeof(path), "%s", ctl->socket);
 	} else if ((r = audiod_socket_path(path, sizeof(path))) < 0) {

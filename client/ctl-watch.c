@@ -456,6 +456,9 @@ int ctl_top_main(struct ctl *ctl, int argc, char **argv)
 	screen_enter(&t);
 	r = top_loop(&t);
 	screen_leave(&t);
+	/* anything said on the alternate screen is gone with it */
+	if (r < 0)
+		ctl_print_error(ctl, AUDIOD_ERR_DISCONNECTED);
 	json_object_put(t.stats);
 	json_object_put(t.sessions);
 	return r == 0 ? 0 : CTL_EXIT_FAIL;

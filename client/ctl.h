@@ -41,7 +41,7 @@ int ctl_scan(struct ctl *ctl, int argc, char **argv, const struct ctl_opt *opts,
 int ctl_number(struct ctl *ctl, const char *opt, const char *text, double *out);
 int ctl_int(struct ctl *ctl, const char *opt, const char *text, int *out);
 
-/* connects (and attaches to --session); prints why not (with how to start the daemon) and
+/* connects once (and attaches to --session); prints why not (with how to start the daemon) and
  * returns -1 on failure */
 int ctl_connect(struct ctl *ctl);
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build
+build=${BUILD_DIR:-$root/build}
 "$root/tools/deps.sh"
 
 [ -d "$build/meson-private" ] || meson setup "$build" "$root"
