@@ -114,7 +114,7 @@ static double case_time(const char *path, int runs, double *seconds, struct erro
 		if (!d)
 			return -1;
 		*seconds = (double)document_length(d) / document_sample_rate(d);
-		out = malloc(sizeof(float) * document_length(d) * document_channels(d) + 1);
+		out = document_alloc_output(d);
 		if (!out) {
 			document_free(d);
 			err_set(err, ERR_INTERNAL, "out of memory");

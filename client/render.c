@@ -208,7 +208,7 @@ static int render(const struct render_args *a)
 	frames = document_length(d);
 	channels = document_channels(d);
 	if (frames > SIZE_MAX / sizeof(float) / channels ||
-	    (out = malloc(frames * channels * sizeof(float))) == NULL) {
+	    (out = document_alloc_output(d)) == NULL) {
 		fprintf(stderr, "audioctl render: %s: not enough memory for %llu frames\n", a->doc,
 			(unsigned long long)frames);
 		goto out;

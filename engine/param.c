@@ -334,6 +334,9 @@ void param_compute(struct param *p, uint64_t frame, double sample_rate, const fl
 	bool constant = true;
 	uint32_t k;
 
+	/* a static param: values[] already hold the value from an earlier quantum */
+	if (tl == NULL && input == NULL && p->constant && p->values[0] == p->intrinsic_r)
+		return;
 	if (tl == NULL) {
 		first = p->intrinsic_r;
 	} else if (p->k_rate) {

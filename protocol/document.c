@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <json-c/json.h>
 
@@ -812,18 +813,15 @@ static void take_probe(struct document *d, const struct doc_probe *pr)
 
 static void copy_quantum(const struct bus *b, float *out, uint32_t channels, uint64_t frames)
 {
-	uint64_t i;
-	uint32_t c;
+	float tmp[MAX_CHANNELS * QUANTUM];
 
-	if (b->silent) {
-		memset(out, 0, frames * channels * sizeof(float));
+	/* the destination mixes to exactly `channels` (explicit mode) */
+	if (frames == QUANTUM) {
+		engine_interleave(b, out);
 		return;
 	}
-	for (c = 0; c < channels; c++) {
-		const float *src = c < b->channels ? b->data[c] : NULL;
-		for (i = 0; i < frames; i++)
-			out[i * channels + c] = src ? src[i] : 0.0f;
-	}
+	engine_interleave(b, tmp);
+	memcpy(out, tmp, frames * channels * sizeof(float));
 }
 
 int document_render(struct document *d, float *out,
@@ -860,6 +858,23 @@ int document_render(struct document *d, float *out,
 out:
 	denormal_restore(fp);
 	return r;
+}
+
+float *document_alloc_output(const struct document *d)
+{
+	size_t bytes = sizeof(float) * d->length * d->channels + 1;
+	size_t huge = (size_t)2 << 20;
+	float *out;
+
+	/* long renders write hundreds of MB once: huge pages save most of the page faults */
+	if (bytes >= huge) {
+		bytes = (bytes + huge - 1) / huge * huge;
+		out = aligned_alloc(huge, bytes);
+		if (out)
+			madvise(out, bytes, MADV_HUGEPAGE);
+		return out;
+	}
+	return malloc(bytes);
 }
 
 struct json_object *document_probes(struct document *d)

@@ -24,6 +24,9 @@ double document_sample_rate(const struct document *d);
 uint32_t document_channels(const struct document *d);
 uint64_t document_length(const struct document *d);	/* frames */
 
+/* an output buffer for document_render (length * channels floats); free() it */
+float *document_alloc_output(const struct document *d);
+
 /* renders the whole document into out (length * channels interleaved floats), applying
  * its timed events at quantum boundaries.  progress (may be NULL) is called now and then.
  * deterministic: the same document gives the same bits.  0 or -1 with err set. */
