@@ -321,6 +321,99 @@ static void split_ops_commit_later_and_apply_in_order(void **state)
 	engine_free(e);
 }
 
+static void cycle_through_a_delay_is_allowed_and_delays_by_at_least_one_quantum(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option zero_delay = num("delayTime", 0), half = num("gain", 0.5);
+	const struct bus *b;
+
+	(void)state;
+	/* c -> g -> d -> g (feedback through a DelayNode), g -> destination */
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	create(e, "GainNode", "g", &half, 1);
+	create(e, "DelayNode", "d", &zero_delay, 1);
+	connect(e, "c", "g", -1, -1);
+	connect(e, "g", "d", -1, -1);
+	connect(e, "d", "g", -1, -1);
+	connect(e, "g", "destination", -1, -1);
+	start(e, "c", 0);
+	/* quantum 0: g = 0.5 * (1 + 0); the delay in the cycle is clamped to 128 frames, so
+	 * quantum 1 sees g = 0.5 * (1 + 0.5) */
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 0.5f, 0.0f);
+	assert_float_equal(sample(b, 0, 127), 0.5f, 0.0f);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 0.75f, 1e-7);
+	assert_float_equal(sample(b, 0, 127), 0.75f, 1e-7);
+	engine_free(e);
+}
+
+static void batch_builds_one_plan_and_commits_together(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *chain = NULL, *op = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	engine_batch_begin(e);
+	assert_int_equal(engine_op_create(e, "ConstantSourceNode", "c", NULL, 0, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_connect(e, "c", "destination", -1, -1, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_start(e, "c", 0, NAN, NAN, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	/* the model already knows the nodes; a cycle is still refused inside a batch */
+	assert_non_null(engine_node(e, "c"));
+	assert_int_equal(engine_op_create(e, "GainNode", "g1", NULL, 0, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_create(e, "GainNode", "g2", NULL, 0, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_connect(e, "g1", "g2", -1, -1, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_connect(e, "g2", "g1", -1, -1, &op, &err), -1);
+	assert_int_equal(err.code, ERR_CYCLE);
+	/* without the batch's plan nothing sounds */
+	engine_commit(e, chain);
+	b = engine_render(e);
+	assert_true(b->silent);
+	assert_int_equal(engine_batch_end(e, &op, &err), 0);
+	assert_non_null(op);
+	engine_exec(e, op);
+	engine_op_free(e, chain);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	/* a batch that changes no topology needs no plan */
+	engine_batch_begin(e);
+	assert_int_equal(engine_batch_end(e, &op, &err), 0);
+	assert_null(op);
+	engine_free(e);
+}
+
+static void delete_inside_a_batch_frees_the_node_after_the_plan_drops_it(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL, *del = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	connect(e, "c", "destination", -1, -1);
+	start(e, "c", 0);
+	engine_batch_begin(e);
+	assert_int_equal(engine_op_delete(e, "c", &del, &err), 0);
+	assert_null(engine_node(e, "c"));
+	engine_exec(e, del);	/* the node is still in the renderer's plan: still plays */
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	assert_int_equal(engine_batch_end(e, &op, &err), 0);
+	engine_exec(e, op);
+	b = engine_render(e);
+	assert_true(b->silent || sample(b, 0, 0) == 0.0f);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +428,9 @@ int main(void)
 		cmocka_unit_test(splitter_and_merger_swap_channels),
 		cmocka_unit_test(deleted_node_stops_contributing),
 		cmocka_unit_test(split_ops_commit_later_and_apply_in_order),
+		cmocka_unit_test(cycle_through_a_delay_is_allowed_and_delays_by_at_least_one_quantum),
+		cmocka_unit_test(batch_builds_one_plan_and_commits_together),
+		cmocka_unit_test(delete_inside_a_batch_frees_the_node_after_the_plan_drops_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
