@@ -208,6 +208,7 @@ int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struc
 struct plan *graph_plan(struct graph *g, struct error *err)
 {
 	uint32_t n = (uint32_t)g->count, nv, i, k, head = 0, tail = 0, n_edges = 0;
+	uint32_t listener = UINT32_MAX;
 	struct node **by_index = NULL, *x;
 	uint32_t *indeg = NULL, *queue = NULL, *write_of = NULL, *stack = NULL;
 	uint32_t *in_entry = NULL, *param_entry = NULL, *node_of = NULL;
@@ -254,6 +255,13 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		uint32_t d = e->dst->plan_index;
 		indeg[write_of[d] != UINT32_MAX ? write_of[d] : d]++;
 	}
+	/* the spec makes the listener an input of every PannerNode: an implicit edge */
+	for (i = 0; i < n; i++)
+		if (by_index[i]->kind->listener)
+			listener = i;
+	for (i = 0; listener != UINT32_MAX && i < n; i++)
+		if (by_index[i]->kind->uses_listener)
+			indeg[i]++;
 	/* Kahn, seeded in creation order, so the order is deterministic */
 	for (i = 0; i < nv; i++)
 		if (indeg[i] == 0)
@@ -262,6 +270,9 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		uint32_t v = queue[head++];
 		if (v >= n)
 			continue;	/* write steps have no outgoing edges */
+		for (i = 0; v == listener && i < n; i++)
+			if (by_index[i]->kind->uses_listener && --indeg[i] == 0)
+				queue[tail++] = i;
 		for (k = a.start[v]; k < a.start[v + 1]; k++) {
 			uint32_t d = a.edge[k]->dst->plan_index;
 			if (write_of[d] != UINT32_MAX)

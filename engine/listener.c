@@ -46,6 +46,7 @@ const struct node_kind listener_kind = {
 	.interp = INTERP_SPEAKERS,
 	.params = listener_params,
 	.n_params = sizeof(listener_params) / sizeof(listener_params[0]),
+	.listener = true,
 	.check_channels = listener_check_channels,
 	.process = listener_process,
 };

@@ -49,6 +49,8 @@ struct node_kind {
 	uint32_t n_attrs;
 	bool source;			/* AudioScheduledSourceNode: start/stop */
 	bool breaks_cycles;		/* DelayNode */
+	bool listener;			/* the AudioListener */
+	bool uses_listener;		/* reads the listener's params: processed after it */
 	bool passive;			/* silent inputs give silent outputs of the input's
 					 * channel count and leave no state: the engine skips
 					 * params and process then */

@@ -934,6 +934,7 @@ const struct node_kind panner_kind = {
 	.n_attrs = sizeof(panner_attrs) / sizeof(panner_attrs[0]),
 	.init = panner_init,
 	.check_channels = panner_check_channels,
+	.uses_listener = true,
 	.process = panner_process,
 	.fini = panner_fini,
 };
