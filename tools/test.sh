@@ -29,5 +29,27 @@ setup "$root/build-test-asan" -Dwerror=true -Db_sanitize=address,undefined
 ninja -C "$root/build-test-asan"
 meson test -C "$root/build-test-asan" --suite unit --print-errorlogs || status=1
 
+# one closing line over both runs: "N passed, M failed" (meson's own summary is per run)
+summary() {
+	python3 - "$@" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        r = json.loads(line)["result"]
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+}
 if [ $status -eq 0 ]; then echo "test.sh: all passed"; else echo "test.sh: FAILURES (see above)"; fi
+summary "$root/build-test/meson-logs/testlog.json" "$root/build-test-asan/meson-logs/testlog.json"
 exit $status
