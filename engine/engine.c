@@ -550,11 +550,28 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	return 0;
 }
 
+/* a disconnect() pattern: dst NULL matches any destination; output, input < 0 any index;
+ * param >= 0 only that param's edges, else (with dst) only node inputs */
+static bool edge_matches(const struct edge *x, const struct edge *want)
+{
+	if (x->src != want->src)
+		return false;
+	if ((int)want->output >= 0 && x->output != want->output)
+		return false;
+	if (want->dst == NULL)
+		return true;
+	if (x->dst != want->dst)
+		return false;
+	if (want->param >= 0)
+		return x->param == want->param;
+	return x->input >= 0 && (want->input < 0 || x->input == want->input);
+}
+
 int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
 			 int input, struct engine_op **op, struct error *err)
 {
 	struct node *src, *dst = NULL;
-	struct edge *x, *next;
+	struct edge *x, *next, want;
 	int pi = -1, matched = 0;
 
 	src = find_node(e, from, err);
@@ -576,27 +593,17 @@ int engine_op_disconnect(struct engine *e, const char *from, const char *to, int
 			       input, dst->name, dst->n_inputs, dst->n_inputs == 1 ? "" : "s");
 	if (input >= 0 && (dst == NULL || pi >= 0))
 		return err_set(err, ERR_BAD_REQUEST, "input needs a destination node");
-	for (x = e->graph.edges; x; x = x->next) {
-		if (x->src != src || (dst && x->dst != dst) || (output >= 0 && x->output != (uint32_t)output))
-			continue;
-		if (dst && (pi >= 0 ? x->param != pi : x->input < 0))
-			continue;
-		if (input >= 0 && x->input != input)
-			continue;
-		matched++;
-	}
+	want = (struct edge){ .src = src, .dst = dst, .output = (uint32_t)output,
+			      .input = input, .param = pi };
+	for (x = e->graph.edges; x; x = x->next)
+		matched += edge_matches(x, &want);
 	if (matched == 0 && dst)
 		return err_set(err, ERR_INVALID_STATE, "%s is not connected to %s%s", src->name,
 			       to, output >= 0 || input >= 0 ? " at those indices" : "");
 	for (x = e->graph.edges; x; x = next) {
 		next = x->next;
-		if (x->src != src || (dst && x->dst != dst) || (output >= 0 && x->output != (uint32_t)output))
-			continue;
-		if (dst && (pi >= 0 ? x->param != pi : x->input < 0))
-			continue;
-		if (input >= 0 && x->input != input)
-			continue;
-		graph_unlink_edge(&e->graph, x);
+		if (edge_matches(x, &want))
+			graph_unlink_edge(&e->graph, x);
 	}
 	/* removing edges cannot create a cycle: plan building only fails on memory */
 	return plan_op(e, NULL, op, err);
