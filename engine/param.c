@@ -22,7 +22,7 @@ struct event {
 	double inserted;	/* ramps: context time when scheduled (matters after a setTarget) */
 	/* derived by timeline_derive() from the events before */
 	double t0, v0;		/* ramps: where they start; target: value at its start */
-	double rate;		/* linear: slope; exp: ln(v1/v0)/(t1-t0); curve: (N-1)/dur */
+	double rate;		/* linear: 1/(t1-t0) as a float; exp: ln(v1/v0)/(t1-t0); curve: (N-1)/dur */
 	bool hold;		/* exp: v0 is 0 or of the other sign, so v0 holds until the end */
 	double end_time;	/* s: where a ramp scheduled after this event starts */
 	double end_value;	/* and the value it starts from */
@@ -139,6 +139,7 @@ static void ramp_seg(const struct event *e, struct seg *s)
 	if (e->type == EV_LINEAR) {
 		s->kind = SEG_LINEAR;
 		s->rate = e->rate;
+		s->v1 = e->value;
 	} else if (e->hold) {
 		s->kind = SEG_CONST;
 	} else {
@@ -200,11 +201,22 @@ static struct seg seg_at(const struct event *ev, uint32_t n, double intrinsic, u
 	return s;
 }
 
+/* v0 + (v1 - v0) * (t - t0) / (t1 - t0), in single precision where Chromium's timeline
+ * computes it (its float rounding of the fraction is what the reference renders hold; in
+ * double the error of a k-rate playbackRate ramp accumulates into the playhead) */
+static double lin_value(const struct seg *s, double t)
+{
+	const float v0 = (float)s->v0, dv = (float)s->v1 - v0;
+	const float mult = (float)(s->rate * (t - s->t0));
+
+	return v0 + dv * mult;
+}
+
 static double seg_value(const struct seg *s, double t)
 {
 	switch (s->kind) {
 	case SEG_LINEAR:
-		return s->v0 + s->rate * (t - s->t0);
+		return lin_value(s, t);
 	case SEG_EXP:
 		return s->v0 * exp(s->rate * (t - s->t0));
 	case SEG_TARGET:
@@ -269,7 +281,7 @@ static void seg_fill(const struct seg *s, float *out, uint64_t frame, uint32_t a
 		break;
 	case SEG_LINEAR:
 		for (k = (int)a; k < (int)b; k++)
-			out[k] = (float)(s->v0 + s->rate * ((base + k) / rate - s->t0));
+			out[k] = (float)lin_value(s, (base + k) / rate);
 		break;
 	case SEG_EXP:
 		/* exp() once per segment, then a product: drift over a quantum is ~1e-14 */
@@ -513,8 +525,9 @@ static void event_derive(struct event *e, const struct event *prev, double intri
 		span = e->time - e->t0;
 		e->rate = 0;
 		if (e->type == EV_LINEAR) {
+			/* 1/span, rounded as single-precision engines round it (see lin_value) */
 			if (span > 0)
-				e->rate = (e->value - e->v0) / span;
+				e->rate = (float)(1 / span);
 			break;
 		}
 		e->hold = e->v0 == 0 || e->value == 0 || (e->v0 < 0) != (e->value < 0);
