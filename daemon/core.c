@@ -261,7 +261,7 @@ uint32_t core_drain(struct core *c, core_applied_fn fn, void *data)
 		c->lat_sum_ns += ret.latency_ns;
 		c->lat_count++;
 		if (fn != NULL)
-			fn(data, ret.tag, ret.frame);
+			fn(data, ret.tag, ret.frame, ret.latency_ns);
 		n++;
 	}
 	return n;
@@ -280,4 +280,19 @@ void core_get_stats(struct core *c, struct core_stats *st)
 	st->base_latency = (double)((st->output.quantum ? st->output.quantum : c->cfg.latency) +
 				    st->render.lead) / c->cfg.rate;
 	st->output_latency = (double)st->output.delay / c->cfg.rate;
+}
+
+void core_meter_set(struct core *c, uint32_t slot, struct node *n)
+{
+	render_meter_set(c->render, slot, n);
+}
+
+void core_meter_get(struct core *c, uint32_t slot, float *peak, float *rms)
+{
+	render_meter_get(c->render, slot, peak, rms);
+}
+
+uint32_t core_queue_capacity(const struct core *c)
+{
+	return c->cfg.queue;
 }

@@ -15,6 +15,7 @@
 struct core;
 struct engine;
 struct engine_op;
+struct node;
 
 struct core_config {
 	uint32_t rate;			/* Hz, 8000..192000 */
@@ -72,11 +73,17 @@ uint32_t core_space(const struct core *c);
  * a later command never overtakes one whose `at` is still in the future. */
 int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag);
 
-/* called for each command the renderer has applied, after its op was freed */
-typedef void (*core_applied_fn)(void *data, uint64_t tag, uint64_t frame);
+/* called for each command the renderer has applied, after its op was freed: the frame it
+ * took effect at and the time from core_submit to the start of that quantum's render */
+typedef void (*core_applied_fn)(void *data, uint64_t tag, uint64_t frame, uint64_t latency_ns);
 /* frees the ops the renderer handed back and reports them; returns how many */
 uint32_t core_drain(struct core *c, core_applied_fn fn, void *data);
 
 void core_get_stats(struct core *c, struct core_stats *st);
+
+/* level meters on nodes (render_meter_set / render_meter_get) */
+void core_meter_set(struct core *c, uint32_t slot, struct node *n);
+void core_meter_get(struct core *c, uint32_t slot, float *peak, float *rms);
+uint32_t core_queue_capacity(const struct core *c);
 
 #endif

@@ -1,8 +1,7 @@
-/* audiod: the per-user Web Audio daemon.  for now: options, the real-time core (PipeWire
- * output + render thread) and an optional demo graph, until SIGINT/SIGTERM.  the socket
- * server and sessions plug in through daemon/core.h.  main (control) thread. */
+/* audiod: the per-user Web Audio daemon: options, the real-time core (PipeWire output +
+ * render thread), the socket server with its sessions (server.h), until SIGINT/SIGTERM.
+ * main (control) thread. */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,31 +17,9 @@
 #include "log.h"
 #include "options.h"
 #include "rtcheck.h"
+#include "server.h"
 
 #define FADE_MS 50		/* at shutdown, so stopping never clicks */
-#define STATS_EVERY_MS 5000	/* debug-level stats line */
-
-static void report(struct core *c, struct core_stats *prev)
-{
-	struct core_stats st;
-
-	core_get_stats(c, &st);
-	if (st.render.underruns != prev->render.underruns)
-		log_warn("underruns: %llu (+%llu frames of silence); lead now %u frames",
-			 (unsigned long long)st.render.underruns,
-			 (unsigned long long)(st.render.underrun_frames -
-					      prev->render.underrun_frames),
-			 st.render.lead);
-	if (st.output.xruns != prev->output.xruns)
-		log_warn("pipewire xruns: %llu", (unsigned long long)st.output.xruns);
-	log_debug("quantum %u, lead %u, fill %u, load avg %.3f max %.3f recent %.3f, "
-		  "latency %.1f ms base + %.1f ms output, rt %s/%s",
-		  st.output.quantum, st.render.lead, st.render.fill, st.render.load_avg,
-		  st.render.load_max, st.render.load_recent_max, st.base_latency * 1e3,
-		  st.output_latency * 1e3, st.output.rt ? "yes" : "no",
-		  st.render.rt ? "yes" : "no");
-	*prev = st;
-}
 
 /* one line a test can grep: the run's totals */
 static void report_final(struct core *c)
@@ -65,32 +42,6 @@ static void drain_events(struct core *c)
 	core_drain(c, NULL, NULL);
 	while (engine_event_pop(core_engine(c), &ev))
 		log_debug("event %d: node %u at %.6f s", (int)ev.type, ev.node_id, ev.time);
-}
-
-/* the control loop until SIGINT or SIGTERM */
-static int run(struct core *c, int sigfd)
-{
-	struct pollfd p = { .fd = sigfd, .events = POLLIN };
-	struct signalfd_siginfo si;
-	struct core_stats prev = { 0 };
-	int waited = 0;
-
-	for (;;) {
-		int n = poll(&p, 1, 100);
-
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		drain_events(c);
-		if (n > 0 && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-			log_info("%s: stopping", strsignal((int)si.ssi_signo));
-			report_final(c);
-			return 0;
-		}
-		if ((waited += 100) >= STATS_EVERY_MS) {
-			report(c, &prev);
-			waited = 0;
-		}
-	}
 }
 
 static void rtcheck_selftest(void)
@@ -120,7 +71,10 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct error err = { 0 };
+	struct server *srv = NULL;
 	struct core *c;
+	/* socket activation hands us a listening fd here (sd_listen_fds); -1: our own socket */
+	int listen_fd = -1;
 	int res, sigfd;
 
 	if ((res = options_parse(&o, argc, argv)) != 0)
@@ -142,12 +96,19 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	res = core_start(c);
-	if (res < 0)
+	if (res < 0) {
 		log_error("cannot start: %s", strerror(-res));
-	else if (!o.demo || (res = demo_start(c)) == 0)
-		res = run(c, sigfd);
+	} else if ((srv = server_new(&o.server, c, listen_fd, &err)) == NULL) {
+		log_error("%s", err.msg);
+		res = -1;
+	} else if (!o.demo || (res = demo_start(c)) == 0) {
+		res = server_run(srv, sigfd);
+		log_info("stopping");
+		report_final(c);
+	}
 	core_stop(c, FADE_MS);
 	drain_events(c);
+	server_free(srv);
 	core_free(c);
 	close(sigfd);
 	pw_deinit();

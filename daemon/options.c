@@ -22,6 +22,14 @@ static void usage(FILE *f)
 	      "  --target NAME      PipeWire node to play to (the session manager's choice)\n"
 	      "  --node-name NAME   our PipeWire node name (audiod)\n"
 	      "  --auto-ports       give the stream ports without a session manager (tests)\n"
+	      "  --socket PATH      listen here ($AUDIOD_SOCKET, else\n"
+	      "                     $XDG_RUNTIME_DIR/audiod/socket)\n"
+	      "  --queue N          render command queue slots, a power of two (1024)\n"
+	      "  --max-clients N    connections at once (64)\n"
+	      "  --max-nodes N      nodes per session (4096)\n"
+	      "  --max-buffer-mb N  buffer memory per session, MiB (1024)\n"
+	      "  --max-line BYTES   longest request line (16777216)\n"
+	      "  --max-queued N     requests per connection waiting for replies (1024)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
 	      "  -v, --verbose      debug messages\n"
 	      "  -q, --quiet        warnings and errors only\n"
@@ -46,7 +54,9 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 }
 
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
-       OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST };
+       OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
+       OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
+       OPT_MAX_QUEUED };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -59,6 +69,13 @@ static const struct option long_options[] = {
 	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
 	{ "auto-ports", no_argument, NULL, OPT_AUTO_PORTS },
 	{ "demo", no_argument, NULL, OPT_DEMO },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-nodes", required_argument, NULL, OPT_MAX_NODES },
+	{ "max-buffer-mb", required_argument, NULL, OPT_MAX_BUFFER },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "max-queued", required_argument, NULL, OPT_MAX_QUEUED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -68,11 +85,37 @@ static const struct option long_options[] = {
 };
 
 /* one option; 0 to go on, 1 to exit successfully, -1 on bad input */
+/* the server's limits */
+static int parse_limit(struct options *o, int c)
+{
+	struct server_limits *l = &o->server.limits;
+	uint32_t v;
+
+	switch (c) {
+	case OPT_MAX_CLIENTS: return parse_uint(optarg, "max-clients", 65536, &l->clients);
+	case OPT_MAX_NODES: return parse_uint(optarg, "max-nodes", 1u << 24, &l->nodes);
+	case OPT_MAX_QUEUED: return parse_uint(optarg, "max-queued", 1u << 20, &l->queued);
+	case OPT_MAX_BUFFER:
+		if (parse_uint(optarg, "max-buffer-mb", 1u << 20, &v) < 0)
+			return -1;
+		l->buffer_bytes = (uint64_t)v << 20;
+		return 0;
+	case OPT_MAX_LINE:
+		if (parse_uint(optarg, "max-line", 1u << 30, &v) < 0)
+			return -1;
+		l->max_line = v < 64 ? 64 : v;
+		return 0;
+	default: return -1;
+	}
+}
+
 static int parse_one(struct options *o, int c)
 {
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_QUEUED)
+		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);
 	case OPT_CHANNELS: return parse_uint(optarg, "channels", MAX_CHANNELS, &cc->channels);
@@ -88,6 +131,8 @@ static int parse_one(struct options *o, int c)
 	case OPT_NODE_NAME: cc->node_name = optarg; return 0;
 	case OPT_AUTO_PORTS: cc->auto_port_config = true; return 0;
 	case OPT_DEMO: o->demo = true; return 0;
+	case OPT_SOCKET: o->server.socket = optarg; return 0;
+	case OPT_QUEUE: return parse_uint(optarg, "queue", 1u << 20, &cc->queue);
 	case OPT_SELFTEST: o->rtcheck_selftest = true; return 0;
 	case 'v': o->level = LOG_LEVEL_DEBUG; return 0;
 	case 'q': o->level = LOG_LEVEL_WARN; return 0;
@@ -102,6 +147,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	int c, res;
 
 	core_config_defaults(&o->core);
+	server_config_defaults(&o->server);
 	o->level = LOG_LEVEL_INFO;
 	while ((c = getopt_long(argc, argv, "vqh", long_options, NULL)) != -1)
 		if ((res = parse_one(o, c)) != 0)

@@ -6,9 +6,11 @@
 
 #include "core.h"
 #include "log.h"
+#include "server.h"
 
 struct options {
 	struct core_config core;
+	struct server_config server;
 	enum log_level level;
 	bool demo;
 	bool rtcheck_selftest;

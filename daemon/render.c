@@ -6,6 +6,7 @@
 #include "render.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -21,6 +22,7 @@
 #endif
 
 #include "engine/engine.h"
+#include "engine/node.h"
 #include "ring.h"
 #include "rtcheck.h"
 #include "spsc.h"
@@ -58,6 +60,15 @@ struct render {
 	_Atomic bool faded;
 	_Atomic bool rt;
 	_Atomic int priority;
+
+	/* meters: nodes set by the control thread, levels published by the render thread */
+	struct node *_Atomic meter_node[RENDER_METERS];
+	_Atomic float meter_peak[RENDER_METERS];
+	_Atomic float meter_rms[RENDER_METERS];
+	struct node *meter_seen[RENDER_METERS];	/* render: the node the state below is of */
+	float meter_ms[RENDER_METERS];		/* render: smoothed mean square */
+	float meter_hold[RENDER_METERS];	/* render: falling peak */
+	float meter_fall;			/* per quantum: exp(-quantum / 300 ms) */
 };
 
 /* --- render thread ------------------------------------------------------------------------ */
@@ -172,6 +183,49 @@ static void render_measure(struct render *r, uint64_t ns)
 	}
 }
 
+/* peak and mean square of a bus over this quantum, all channels */
+static void render_bus_level(const struct bus *b, float *peak, float *ms)
+{
+	float p = 0.0f, sum = 0.0f;
+
+	*peak = *ms = 0.0f;
+	if (b->silent || b->channels == 0)
+		return;
+	for (uint32_t c = 0; c < b->channels; c++) {
+		const float *x = b->data[c];
+
+		for (uint32_t i = 0; i < QUANTUM; i++) {
+			float a = x[i] < 0 ? -x[i] : x[i];
+
+			p = a > p ? a : p;
+			sum += x[i] * x[i];
+		}
+	}
+	*peak = p;
+	*ms = sum / (float)(QUANTUM * b->channels);
+}
+
+static void render_meters(struct render *r)
+{
+	float peak, ms, k = r->meter_fall;
+
+	for (uint32_t i = 0; i < RENDER_METERS; i++) {
+		struct node *n = atomic_load_explicit(&r->meter_node[i], memory_order_acquire);
+
+		if (n != r->meter_seen[i]) {
+			r->meter_seen[i] = n;
+			r->meter_ms[i] = r->meter_hold[i] = 0.0f;
+		}
+		if (n == NULL || n->n_outputs == 0)
+			continue;
+		render_bus_level(&n->out[0], &peak, &ms);
+		r->meter_hold[i] = peak > r->meter_hold[i] * k ? peak : r->meter_hold[i] * k;
+		r->meter_ms[i] += (1.0f - k) * (ms - r->meter_ms[i]);
+		atomic_store_explicit(&r->meter_peak[i], r->meter_hold[i], memory_order_relaxed);
+		atomic_store_explicit(&r->meter_rms[i], sqrtf(r->meter_ms[i]), memory_order_relaxed);
+	}
+}
+
 static void render_quantum(struct render *r)
 {
 	uint64_t start = now_ns();
@@ -181,6 +235,7 @@ static void render_quantum(struct render *r)
 
 	render_apply(r, frame, start);
 	b = engine_render(r->engine);
+	render_meters(r);
 	if (b->silent)
 		memset(r->scratch, 0, sizeof(float) * QUANTUM * r->channels);
 	else
@@ -270,6 +325,7 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 	r->rate = engine_sample_rate(engine);
 	r->channels = ring->channels;
 	atomic_init(&r->lead, r->cfg.lead);
+	r->meter_fall = expf(-(float)QUANTUM / (float)(r->rate * 0.3));
 	r->wakefd = eventfd(0, EFD_CLOEXEC);
 	r->scratch = calloc((size_t)QUANTUM * r->channels, sizeof(float));
 	if (r->wakefd < 0 || r->scratch == NULL || sem_init(&r->ready, 0, 0) < 0) {
@@ -350,4 +406,19 @@ void render_get_stats(const struct render *r, struct render_stats *st)
 		(double)atomic_load_explicit(&r->recent_max_ns, memory_order_relaxed) / quantum_ns;
 	st->rt = atomic_load(&r->rt);
 	st->priority = atomic_load(&r->priority);
+}
+
+void render_meter_set(struct render *r, uint32_t slot, struct node *n)
+{
+	if (slot < RENDER_METERS)
+		atomic_store_explicit(&r->meter_node[slot], n, memory_order_release);
+}
+
+void render_meter_get(const struct render *r, uint32_t slot, float *peak, float *rms)
+{
+	*peak = *rms = 0.0f;
+	if (slot >= RENDER_METERS)
+		return;
+	*peak = atomic_load_explicit(&r->meter_peak[slot], memory_order_relaxed);
+	*rms = atomic_load_explicit(&r->meter_rms[slot], memory_order_relaxed);
 }

@@ -79,4 +79,13 @@ bool render_faded(const struct render *r);
 
 void render_get_stats(const struct render *r, struct render_stats *st);
 
+/* level meters: up to RENDER_METERS nodes whose first output the render thread measures
+ * after each quantum (peak with a 300 ms fall, rms over about 300 ms).  control thread:
+ * set a slot (NULL clears it) before the node can be deleted: clear it before submitting
+ * the delete, so the renderer never reads a node it has retired. */
+#define RENDER_METERS 64
+struct node;
+void render_meter_set(struct render *r, uint32_t slot, struct node *n);
+void render_meter_get(const struct render *r, uint32_t slot, float *peak, float *rms);
+
 #endif

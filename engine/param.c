@@ -996,3 +996,43 @@ double param_model_value_at(const struct param *p, double t)
 		return p->intrinsic;
 	return events_value_at(p->model->ev, p->model->n, p->intrinsic, t);
 }
+
+void param_model_foreach(const struct param *p, param_event_fn fn, void *data)
+{
+	static const char *const names[] = {
+		[EV_SET] = "setValueAtTime", [EV_LINEAR] = "linearRampToValueAtTime",
+		[EV_EXP] = "exponentialRampToValueAtTime", [EV_TARGET] = "setTargetAtTime",
+		[EV_CURVE] = "setValueCurveAtTime",
+	};
+	const struct event *e;
+	double a[3];
+	uint32_t i;
+
+	if (p->model == NULL)
+		return;
+	for (i = 0; i < p->model->n; i++) {
+		e = &p->model->ev[i];
+		switch (e->type) {
+		case EV_CURVE:
+			a[0] = e->time;
+			a[1] = e->tau;
+			fn(data, names[e->type], a, 2, e->curve, e->n);
+			if (e->cut < e->time + e->tau) {
+				a[0] = e->cut;
+				fn(data, "cancelAndHoldAtTime", a, 1, NULL, 0);
+			}
+			break;
+		case EV_TARGET:
+			a[0] = e->value;
+			a[1] = e->time;
+			a[2] = e->tau;
+			fn(data, names[e->type], a, 3, NULL, 0);
+			break;
+		default:
+			a[0] = e->value;
+			a[1] = e->time;
+			fn(data, names[e->type], a, 2, NULL, 0);
+			break;
+		}
+	}
+}

@@ -72,4 +72,12 @@ void param_compute(struct param *p, uint64_t frame, double sample_rate, const fl
  * of a node not yet rendered, and tests) */
 double param_model_value_at(const struct param *p, double t);
 
+/* control: calls fn for each event of the model's timeline, in time order, as the AudioParam
+ * call that would schedule it again (for `save`): method, then args as param_prepare takes
+ * them (setValueCurveAtTime: startTime, duration, with curve).  a curve cut short by
+ * cancelAndHoldAtTime comes with a cancelAndHoldAtTime call after it. */
+typedef void (*param_event_fn)(void *data, const char *method, const double *args,
+			       size_t nargs, const float *curve, size_t ncurve);
+void param_model_foreach(const struct param *p, param_event_fn fn, void *data);
+
 #endif

@@ -62,6 +62,15 @@ struct document {
 	struct json_object *probe_results;
 };
 
+/* where the graph part of a document is built: an engine, its names, and what to do with each
+ * op prepared (offline: commit it now; the daemon: chain it for the render thread) */
+struct builder {
+	struct engine *e;
+	const struct codec_env *env;
+	int (*emit)(void *data, struct engine_op *op, struct error *err);
+	void *data;
+};
+
 static const char *const top_fields[] = {
 	"sampleRate", "length", "channels", "buffers", "nodes", "listener", "connections",
 	"events", "probes",
@@ -102,6 +111,23 @@ static int exec(struct document *d, int r, struct engine_op **op)
 		return -1;
 	if (*op)
 		engine_exec(d->e, *op);
+	return 0;
+}
+
+static int exec_emit(void *data, struct engine_op *op, struct error *err)
+{
+	(void)err;
+	engine_exec(data, op);
+	return 0;
+}
+
+/* hands a prepared op to the builder's sink */
+static int emit(struct builder *b, int r, struct engine_op **op, struct error *err)
+{
+	if (r < 0)
+		return -1;
+	if (*op)
+		return b->emit(b->data, *op, err);
 	return 0;
 }
 
@@ -213,7 +239,7 @@ static int load_buffers(struct document *d, const char *base_dir, struct error *
 
 /* "params" of a node ("id.name") or of the listener ("listener.name"): name -> [[method,
  * args...], ...] applied in order */
-static int apply_params(struct document *d, const char *owner, struct json_object *params,
+static int apply_params(struct builder *b, const char *owner, struct json_object *params,
 			const char *path, struct error *err)
 {
 	char target[CODEC_NAME_MAX * 2], p[CODEC_PATH_MAX], cp[CODEC_PATH_MAX];
@@ -229,15 +255,15 @@ static int apply_params(struct document *d, const char *owner, struct json_objec
 		n = json_object_array_length(calls);
 		for (i = 0; i < n; i++) {
 			codec_path_index(cp, sizeof(cp), p, i);
-			if (exec(d, codec_param_call(d->e, target, json_object_array_get_idx(calls, i),
-						     &d->env, cp, &op, err), &op) < 0)
+			if (emit(b, codec_param_call(b->e, target, json_object_array_get_idx(calls, i),
+						     b->env, cp, &op, err), &op, err) < 0)
 				return -1;
 		}
 	}
 	return 0;
 }
 
-static int apply_props(struct document *d, const char *id, struct json_object *props,
+static int apply_props(struct builder *b, const char *id, struct json_object *props,
 		       const char *path, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
@@ -245,13 +271,13 @@ static int apply_props(struct document *d, const char *id, struct json_object *p
 
 	json_object_object_foreach(props, key, val) {
 		codec_path_field(p, sizeof(p), path, key);
-		if (exec(d, codec_set(d->e, id, key, val, &d->env, path, p, &op, err), &op) < 0)
+		if (emit(b, codec_set(b->e, id, key, val, b->env, path, p, &op, err), &op, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int build_node(struct document *d, struct json_object *node, const char *path,
+static int build_node(struct builder *b, struct json_object *node, const char *path,
 		      struct error *err)
 {
 	char p[CODEC_PATH_MAX];
@@ -263,40 +289,40 @@ static int build_node(struct document *d, struct json_object *node, const char *
 	    codec_get_string(node, "id", true, path, &id, err) < 0 ||
 	    codec_get_string(node, "type", true, path, &type, err) < 0)
 		return -1;
-	if (exec(d, codec_create(d->e, type, id, get(node, "options"), get(node, "buffer"),
-				 get(node, "curve"), get(node, "periodicWave"), &d->env, path, &op,
-				 err), &op) < 0)
+	if (emit(b, codec_create(b->e, type, id, get(node, "options"), get(node, "buffer"),
+				 get(node, "curve"), get(node, "periodicWave"), b->env, path, &op,
+				 err), &op, err) < 0)
 		return -1;
 	codec_path_field(p, sizeof(p), path, "props");
 	if (object_field(node, "props", p, &props, err) < 0 ||
-	    (props && apply_props(d, id, props, p, err) < 0))
+	    (props && apply_props(b, id, props, p, err) < 0))
 		return -1;
 	codec_path_field(p, sizeof(p), path, "params");
 	if (object_field(node, "params", p, &params, err) < 0 ||
-	    (params && apply_params(d, id, params, p, err) < 0))
+	    (params && apply_params(b, id, params, p, err) < 0))
 		return -1;
 	return 0;
 }
 
-static int build_nodes(struct document *d, struct error *err)
+static int build_nodes(struct builder *b, struct json_object *doc, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
 	struct json_object *nodes;
 	size_t i, n;
 
-	if (array_field(d->root, "nodes", "nodes", &nodes, err) < 0)
+	if (array_field(doc, "nodes", "nodes", &nodes, err) < 0)
 		return -1;
 	n = nodes ? json_object_array_length(nodes) : 0;
 	for (i = 0; i < n; i++) {
 		codec_path_index(p, sizeof(p), "nodes", i);
-		if (build_node(d, json_object_array_get_idx(nodes, i), p, err) < 0)
+		if (build_node(b, json_object_array_get_idx(nodes, i), p, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 /* [from, to, output?, input?] */
-static int connect_one(struct document *d, struct json_object *c, const char *path,
+static int connect_one(struct builder *b, struct json_object *c, const char *path,
 		       struct error *err)
 {
 	char p[CODEC_PATH_MAX];
@@ -320,29 +346,29 @@ static int connect_one(struct document *d, struct json_object *c, const char *pa
 	codec_path_index(p, sizeof(p), path, 3);
 	if (n > 3 && codec_index(json_object_array_get_idx(c, 3), p, &input, err) < 0)
 		return -1;
-	return exec(d, codec_connect(d->e, true, from, to, output, input, &d->env, path, &op,
-				     err), &op);
+	return emit(b, codec_connect(b->e, true, from, to, output, input, b->env, path, &op,
+				     err), &op, err);
 }
 
-static int build_connections(struct document *d, struct error *err)
+static int build_connections(struct builder *b, struct json_object *doc, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
 	struct json_object *conns;
 	size_t i, n;
 
-	if (array_field(d->root, "connections", "connections", &conns, err) < 0)
+	if (array_field(doc, "connections", "connections", &conns, err) < 0)
 		return -1;
 	n = conns ? json_object_array_length(conns) : 0;
 	for (i = 0; i < n; i++) {
 		codec_path_index(p, sizeof(p), "connections", i);
-		if (connect_one(d, json_object_array_get_idx(conns, i), p, err) < 0)
+		if (connect_one(b, json_object_array_get_idx(conns, i), p, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 /* "start": when | [when, offset?, duration?]; "stop": when */
-static int start_node(struct document *d, struct json_object *node, const char *path,
+static int start_node(struct builder *b, struct json_object *node, const char *path,
 		      struct error *err)
 {
 	char p[CODEC_PATH_MAX], ip[CODEC_PATH_MAX];
@@ -367,39 +393,53 @@ static int start_node(struct document *d, struct json_object *node, const char *
 		} else if (codec_number(v, p, &a[0], err) < 0) {
 			return -1;
 		}
-		if (exec(d, codec_start(d->e, id, a[0], a[1], a[2], &d->env, p, &op, err), &op) < 0)
+		if (emit(b, codec_start(b->e, id, a[0], a[1], a[2], b->env, p, &op, err), &op, err) < 0)
 			return -1;
 	}
 	if ((v = get(node, "stop")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "stop");
 		if (codec_number(v, p, &a[0], err) < 0 ||
-		    exec(d, codec_stop(d->e, id, a[0], &d->env, p, &op, err), &op) < 0)
+		    emit(b, codec_stop(b->e, id, a[0], b->env, p, &op, err), &op, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int start_nodes(struct document *d, struct error *err)
+static int start_nodes(struct builder *b, struct json_object *doc, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
-	struct json_object *nodes = get(d->root, "nodes");
+	struct json_object *nodes = get(doc, "nodes");
 	size_t i, n = nodes ? json_object_array_length(nodes) : 0;
 
 	for (i = 0; i < n; i++) {
 		codec_path_index(p, sizeof(p), "nodes", i);
-		if (start_node(d, json_object_array_get_idx(nodes, i), p, err) < 0)
+		if (start_node(b, json_object_array_get_idx(nodes, i), p, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int build_listener(struct document *d, struct error *err)
+static int build_listener(struct builder *b, struct json_object *doc, struct error *err)
 {
 	struct json_object *l;
 
-	if (object_field(d->root, "listener", "listener", &l, err) < 0)
+	if (object_field(doc, "listener", "listener", &l, err) < 0)
 		return -1;
-	return l ? apply_params(d, "listener", l, "listener", err) : 0;
+	return l ? apply_params(b, "listener", l, "listener", err) : 0;
+}
+
+int document_build(struct engine *e, struct json_object *doc, const struct codec_env *env,
+		   int (*emit_fn)(void *data, struct engine_op *op, struct error *err), void *data,
+		   struct error *err)
+{
+	struct builder b = { .e = e, .env = env, .emit = emit_fn, .data = data };
+
+	/* the order §6 gives: nodes (options, props, params), the listener, connections, then
+	 * start/stop */
+	if (build_nodes(&b, doc, err) < 0 || build_listener(&b, doc, err) < 0 ||
+	    build_connections(&b, doc, err) < 0 || start_nodes(&b, doc, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* --- events and probes -------------------------------------------------------------------- */
@@ -578,8 +618,7 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 		goto fail;
 	/* one processing plan for the whole graph, not one per edit */
 	engine_batch_begin(d->e);
-	if (build_nodes(d, err) < 0 || build_listener(d, err) < 0 ||
-	    build_connections(d, err) < 0 || start_nodes(d, err) < 0)
+	if (document_build(d->e, d->root, &d->env, exec_emit, d->e, err) < 0)
 		goto fail;
 	if (exec(d, engine_batch_end(d->e, &op, err), &op) < 0 || load_events(d, err) < 0 ||
 	    load_probes(d, err) < 0)

@@ -20,6 +20,19 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 				    struct error *err);
 void document_free(struct document *d);
 
+struct engine;
+struct engine_op;
+struct codec_env;
+
+/* the graph part of a document (nodes with options, props and params, the listener,
+ * connections, then start/stop) prepared against a live engine through env's names and
+ * buffers.  emit receives each op prepared, in order, and owns it (0 to go on, -1 with err
+ * set to stop).  no header, buffers, events or probes are read; no batch is opened.  0, or -1
+ * with err set (ops emitted before the fault were emitted: the caller commits or undoes them). */
+int document_build(struct engine *e, struct json_object *doc, const struct codec_env *env,
+		   int (*emit)(void *data, struct engine_op *op, struct error *err), void *data,
+		   struct error *err);
+
 double document_sample_rate(const struct document *d);
 uint32_t document_channels(const struct document *d);
 uint64_t document_length(const struct document *d);	/* frames */

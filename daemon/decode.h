@@ -1,0 +1,58 @@
+/* decode: a worker thread that builds AudioBuffers from BUFSPECs (files, generated signals,
+ * inline samples) so the control loop never waits on a disk or a decoder.
+ * decode_new/free/push/pop/fd: control thread; the worker only touches a job's input text
+ * and result fields between push and pop. */
+#ifndef AUDIOD_DECODE_H
+#define AUDIOD_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+
+struct audio_buffer;
+struct client;
+struct pending;
+struct json_object;
+
+enum decode_kind {
+	DECODE_BUFFER,		/* text: one BUFSPEC */
+	DECODE_BUFFERS,		/* text: an object of name -> BUFSPEC (a document's "buffers") */
+};
+
+struct decode_job {
+	struct decode_job *next;
+	enum decode_kind kind;
+	char *text;			/* JSON, owned by the job */
+	double rate;			/* the context rate */
+	char path[128];			/* JSON path for messages */
+
+	/* control side only: who waits for it (client NULL once it has gone) */
+	struct client *client;
+	struct pending *pending;
+	struct json_object *req;	/* the request, one reference */
+	uint64_t receipt_ns;
+
+	/* results (worker) */
+	struct error err;		/* code ERR_OK on success */
+	struct audio_buffer *buf;	/* DECODE_BUFFER */
+	size_t n;			/* DECODE_BUFFERS */
+	char **names;
+	struct audio_buffer **bufs;
+};
+
+struct decode;
+
+/* starts the worker; NULL on failure */
+struct decode *decode_new(void);
+/* stops the worker and frees every job still queued or done */
+void decode_free(struct decode *d);
+/* readable when finished jobs are waiting */
+int decode_fd(const struct decode *d);
+void decode_push(struct decode *d, struct decode_job *job);
+/* a finished job, or NULL */
+struct decode_job *decode_pop(struct decode *d);
+/* frees a job and whatever results it still holds */
+void decode_job_free(struct decode_job *job);
+
+#endif

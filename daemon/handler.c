@@ -1,0 +1,1543 @@
+/* handler: every protocol op (PROTOCOL.md §2-5) for one client.  graph edits go through the
+ * shared codec against the live engine with the client's session names, then to the render
+ * thread as one op chain per request; everything else is answered from the control side.
+ * control thread only. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "core.h"
+#include "decode.h"
+#include "engine/analyser.h"
+#include "engine/buffer.h"
+#include "engine/engine.h"
+#include "engine/node.h"
+#include "log.h"
+#include "protocol/codec.h"
+#include "protocol/document.h"
+#include "server.h"
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define SESSION_NAME_MAX 64
+
+/* one request being handled */
+struct req {
+	struct server *s;
+	struct client *c;
+	struct json_object *obj;
+	struct pending *pending;	/* a reply already queued as waiting (decoding) */
+	uint64_t receipt;
+	struct engine *e;
+	uint64_t at;			/* frame; 0: the next quantum */
+	/* names of a document being loaded, before the session's */
+	size_t n_bufs;
+	char **buf_names;
+	struct audio_buffer **bufs;
+};
+
+static int reply(struct req *r, struct json_object *o)
+{
+	if (r->pending)
+		server_complete(r->c, r->pending, o);
+	else
+		server_reply(r->c, o);
+	return 0;
+}
+
+static int fail(struct req *r, struct error *err)
+{
+	if (r->c->session)
+		session_strip(r->c->session, err);
+	reply(r, codec_reply_error(r->obj, err));
+	return 0;
+}
+
+static int failf(struct req *r, enum err_code code, const char *fmt, const char *arg)
+{
+	struct error err = { .code = code };
+
+	snprintf(err.msg, sizeof(err.msg), fmt, arg);
+	reply(r, codec_reply_error(r->obj, &err));
+	return 0;
+}
+
+static int ok(struct req *r, struct json_object *result)
+{
+	struct json_object *o = codec_reply_ok(r->obj);
+
+	codec_reply_merge(o, result);
+	reply(r, o);
+	return 0;
+}
+
+static struct json_object *field(struct json_object *obj, const char *name)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(obj, name, &v);
+	return v;
+}
+
+static bool busy(struct req *r)
+{
+	if (core_space(r->s->core) > 0)
+		return false;
+	failf(r, ERR_BUSY, "%s", "the render queue is full: nothing was applied, retry");
+	return true;
+}
+
+/* --- names ---------------------------------------------------------------------------------- */
+
+static int env_node(void *data, const char *name, char *out, size_t size, struct error *err)
+{
+	struct req *r = data;
+
+	return session_map(r->c->session, name, out, size, err);
+}
+
+static struct audio_buffer *env_buffer(void *data, const char *name, struct error *err)
+{
+	struct req *r = data;
+	struct sbuf *b;
+	size_t i;
+
+	for (i = 0; i < r->n_bufs; i++)
+		if (strcmp(r->buf_names[i], name) == 0)
+			return r->bufs[i];
+	b = session_buffer(r->c->session, name);
+	if (b)
+		return b->buf;
+	err_set(err, ERR_INVALID_VALUE, "unknown buffer \"%s\"", name);
+	return NULL;
+}
+
+static struct codec_env env_of(struct req *r)
+{
+	return (struct codec_env){ .buffer = env_buffer, .node = env_node, .data = r };
+}
+
+static bool is_bus(const struct server *s, const char *ename)
+{
+	const char *slash = strchr(ename, ':');
+
+	(void)s;
+	return slash && strcmp(slash + 1, "bus") == 0;
+}
+
+static int check_new_name(const char *name, const char *path, struct error *err)
+{
+	if (name[0] == '\0' || strpbrk(name, "/.:"))
+		return err_set(err, ERR_INVALID_VALUE, "%s: \"%s\" cannot name a node (empty, or "
+			       "with '/', '.' or ':')", path, name);
+	if (strcmp(name, "destination") == 0 || strcmp(name, "listener") == 0 ||
+	    strcmp(name, "bus") == 0)
+		return err_set(err, ERR_INVALID_STATE, "%s: \"%s\" is taken by the session", path,
+			       name);
+	return 0;
+}
+
+/* "at" of a graph edit, batch or load: the frame it applies at, and the engine's notion of
+ * "now" for ops prepared for it */
+static int take_at(struct req *r, struct error *err)
+{
+	struct json_object *v = field(r->obj, "at");
+	double t, rate = engine_sample_rate(r->e), now = (double)engine_frame(r->e) / rate;
+
+	r->at = 0;
+	if (v == NULL)
+		return 0;
+	if (codec_number(v, "at", &t, err) < 0)
+		return -1;
+	if (t < 0)
+		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
+	r->at = (uint64_t)ceil(t * rate);
+	if (t > now)
+		engine_set_now(r->e, t);
+	return 0;
+}
+
+/* --- undo: what an all-or-nothing request restores when a later part fails ------------------- */
+
+struct conn {
+	char *src, *dst, *param;
+	uint32_t output;
+	int input;
+};
+
+struct snap {
+	char **nodes;
+	size_t n_nodes, cap_nodes;
+	struct conn *conns;
+	size_t n_conns, cap_conns;
+};
+
+struct set_undo {
+	char *node, *attr;
+	struct value v;
+	struct audio_buffer *buf;	/* a reference while v points at it */
+};
+
+struct undo {
+	struct snap before;
+	struct set_undo *sets;
+	size_t n_sets, cap_sets;
+};
+
+static void snap_node(struct node *n, void *data)
+{
+	struct snap *s = data;
+
+	if (s->n_nodes == s->cap_nodes) {
+		s->cap_nodes = s->cap_nodes ? 2 * s->cap_nodes : 64;
+		s->nodes = realloc(s->nodes, s->cap_nodes * sizeof(*s->nodes));
+	}
+	s->nodes[s->n_nodes++] = strdup(n->name);
+}
+
+static void snap_conn(const struct node *src, uint32_t output, const struct node *dst,
+		      int input, const char *param, void *data)
+{
+	struct snap *s = data;
+
+	if (s->n_conns == s->cap_conns) {
+		s->cap_conns = s->cap_conns ? 2 * s->cap_conns : 64;
+		s->conns = realloc(s->conns, s->cap_conns * sizeof(*s->conns));
+	}
+	s->conns[s->n_conns++] = (struct conn){ .src = strdup(src->name), .dst = strdup(dst->name),
+		.param = param ? strdup(param) : NULL, .output = output, .input = input };
+}
+
+static void snap_take(struct engine *e, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	engine_foreach_node(e, snap_node, s);
+	engine_foreach_connection(e, snap_conn, s);
+}
+
+static void snap_free(struct snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_nodes; i++)
+		free(s->nodes[i]);
+	for (i = 0; i < s->n_conns; i++) {
+		free(s->conns[i].src);
+		free(s->conns[i].dst);
+		free(s->conns[i].param);
+	}
+	free(s->nodes);
+	free(s->conns);
+}
+
+static bool snap_has_node(const struct snap *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_nodes; i++)
+		if (strcmp(s->nodes[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool conn_eq(const struct conn *a, const struct conn *b)
+{
+	return strcmp(a->src, b->src) == 0 && strcmp(a->dst, b->dst) == 0 &&
+	       a->output == b->output && (a->param ? b->param && strcmp(a->param, b->param) == 0 :
+					   !b->param && a->input == b->input);
+}
+
+static bool snap_has_conn(const struct snap *s, const struct conn *c)
+{
+	for (size_t i = 0; i < s->n_conns; i++)
+		if (conn_eq(&s->conns[i], c))
+			return true;
+	return false;
+}
+
+static struct engine_op *chain_add(struct engine_op *chain, struct engine_op *op)
+{
+	if (op == NULL)
+		return chain;
+	return chain ? engine_op_chain(chain, op) : op;
+}
+
+static void conn_target(const struct conn *c, char *buf, size_t size)
+{
+	if (c->param)
+		snprintf(buf, size, "%s.%s", c->dst, c->param);
+	else
+		snprintf(buf, size, "%s", c->dst);
+}
+
+/* remembers an attribute's value before a `set` changes it */
+static void undo_set_note(struct undo *u, struct engine *e, const char *ename, const char *attr)
+{
+	struct node *n = engine_node(e, ename);
+	const struct attr_desc *a;
+	struct set_undo su = { 0 };
+
+	if (n == NULL)
+		return;
+	if (strcmp(attr, "channelCount") == 0) {
+		su.v = (struct value){ .type = VALUE_NUMBER, .num = n->cfg_model.count };
+	} else if (strcmp(attr, "channelCountMode") == 0) {
+		su.v = (struct value){ .type = VALUE_STRING,
+				       .str = node_count_mode_name(n->cfg_model.mode) };
+	} else if (strcmp(attr, "channelInterpretation") == 0) {
+		su.v = (struct value){ .type = VALUE_STRING,
+				       .str = node_interp_name(n->cfg_model.interp) };
+	} else if ((a = node_attr(n, attr)) != NULL && a->get && a->check) {
+		a->get(n, &su.v);
+		if (su.v.type == VALUE_BUFFER)
+			su.buf = audio_buffer_ref(su.v.buf);
+		else if (su.v.type != VALUE_NUMBER && su.v.type != VALUE_BOOL &&
+			 su.v.type != VALUE_STRING && su.v.type != VALUE_NULL)
+			return;	/* curves and waves are not restored */
+	} else {
+		return;
+	}
+	if (u->n_sets == u->cap_sets) {
+		u->cap_sets = u->cap_sets ? 2 * u->cap_sets : 8;
+		u->sets = realloc(u->sets, u->cap_sets * sizeof(*u->sets));
+	}
+	su.node = strdup(ename);
+	su.attr = strdup(attr);
+	u->sets[u->n_sets++] = su;
+}
+
+/* ops (inside the open batch) that take the model back to the snapshot: new nodes deleted,
+ * changed connections restored, attributes set back */
+static struct engine_op *undo_ops(struct engine *e, struct undo *u)
+{
+	struct engine_op *chain = NULL, *op;
+	struct error err = { 0 };
+	struct snap now;
+	char target[2 * CODEC_NAME_MAX];
+	size_t i;
+
+	for (i = u->n_sets; i-- > 0;)
+		if (engine_node(e, u->sets[i].node) &&
+		    engine_op_set(e, u->sets[i].node, u->sets[i].attr, &u->sets[i].v, &op, &err) == 0)
+			chain = chain_add(chain, op);
+	snap_take(e, &now);
+	for (i = 0; i < now.n_nodes; i++)
+		if (!snap_has_node(&u->before, now.nodes[i]) &&
+		    engine_op_delete(e, now.nodes[i], &op, &err) == 0)
+			chain = chain_add(chain, op);
+	snap_free(&now);
+	snap_take(e, &now);
+	for (i = 0; i < now.n_conns; i++) {
+		if (snap_has_conn(&u->before, &now.conns[i]))
+			continue;
+		conn_target(&now.conns[i], target, sizeof(target));
+		if (engine_op_disconnect(e, now.conns[i].src, target, (int)now.conns[i].output,
+					 now.conns[i].param ? -1 : now.conns[i].input, &op, &err) == 0)
+			chain = chain_add(chain, op);
+	}
+	for (i = 0; i < u->before.n_conns; i++) {
+		const struct conn *c = &u->before.conns[i];
+
+		if (snap_has_conn(&now, c) || !engine_node(e, c->src) || !engine_node(e, c->dst))
+			continue;
+		conn_target(c, target, sizeof(target));
+		if (engine_op_connect(e, c->src, target, (int)c->output, c->param ? -1 : c->input,
+				      &op, &err) == 0)
+			chain = chain_add(chain, op);
+	}
+	snap_free(&now);
+	return chain;
+}
+
+static void undo_free(struct undo *u)
+{
+	for (size_t i = 0; i < u->n_sets; i++) {
+		free(u->sets[i].node);
+		free(u->sets[i].attr);
+		if (u->sets[i].buf)
+			audio_buffer_unref(u->sets[i].buf);
+	}
+	free(u->sets);
+	snap_free(&u->before);
+}
+
+/* --- graph edits ---------------------------------------------------------------------------- */
+
+/* checks of ours before the codec's: names a create may take, the bus stays, node quota */
+static int graph_precheck(struct req *r, struct json_object *cmd, const char *path,
+			  uint32_t *creates, struct error *err)
+{
+	const char *op = json_object_get_string(field(cmd, "op"));
+	struct json_object *id = field(cmd, "id");
+	char p[CODEC_PATH_MAX], mapped[CODEC_NAME_MAX];
+
+	codec_path_field(p, sizeof(p), path, "id");
+	if (strcmp(op, "create") == 0) {
+		if (id && json_object_is_type(id, json_type_string) &&
+		    check_new_name(json_object_get_string(id), p, err) < 0)
+			return -1;
+		if (session_count_nodes(r->s, r->c->session) + ++*creates >
+		    r->s->cfg.limits.nodes)
+			return err_set(err, ERR_LIMIT, "%s: the session has the most nodes allowed "
+				       "(%u)", path[0] ? path : "create", r->s->cfg.limits.nodes);
+	} else if (strcmp(op, "delete") == 0 && id && json_object_is_type(id, json_type_string)) {
+		if (session_map(r->c->session, json_object_get_string(id), mapped, sizeof(mapped),
+				err) < 0)
+			return -1;
+		if (is_bus(r->s, mapped))
+			return err_set(err, ERR_INVALID_STATE, "%s: a session's destination cannot be "
+				       "deleted", p);
+	}
+	return 0;
+}
+
+static int op_graph(struct req *r)
+{
+	struct codec_env env = env_of(r);
+	struct json_object *result = NULL;
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	uint32_t creates = 0;
+
+	if (busy(r))
+		return 0;
+	if (take_at(r, &err) < 0 || graph_precheck(r, r->obj, "", &creates, &err) < 0 ||
+	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0) {
+		engine_set_now(r->e, -1);
+		fail(r, &err);
+		return 0;
+	}
+	engine_set_now(r->e, -1);
+	if (op)
+		server_submit(r->s, r->c, op, r->at, r->receipt);
+	ok(r, result);
+	return 0;
+}
+
+static const char *const batch_fields[] = { "op", "id", "at", "commands" };
+
+/* each command's shape, without the engine: nothing is prepared when one is malformed */
+static int batch_shape(struct req *r, struct json_object *cmds, size_t *bad, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+	struct engine_op *op;
+	const char *name;
+	size_t i, n = json_object_array_length(cmds);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *cmd = json_object_array_get_idx(cmds, i);
+
+		*bad = i;
+		codec_path_index(p, sizeof(p), "commands", i);
+		if (!json_object_is_type(cmd, json_type_object))
+			return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
+		if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
+			return -1;
+		if (!codec_is_graph_op(name)) {
+			codec_unknown_op(name, p, err);
+			if (strcmp(name, "buffer") == 0 || strcmp(name, "free-buffer") == 0 ||
+			    strcmp(name, "load") == 0 || strcmp(name, "batch") == 0 ||
+			    strcmp(name, "get") == 0 || strcmp(name, "sync") == 0)
+				return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot be part of a "
+					       "batch", p, name);
+			return -1;
+		}
+		if (field(cmd, "at"))
+			return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put "
+				       "\"at\" on the batch", p);
+		if (codec_op(NULL, cmd, NULL, p, &op, NULL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int batch_fail(struct req *r, struct error *err, size_t index)
+{
+	struct json_object *o;
+
+	session_strip(r->c->session, err);
+	o = codec_reply_error(r->obj, err);
+	/* PROTOCOL.md §2: the error carries the failing command's index */
+	json_object_object_add(json_object_object_get(o, "error"), "index",
+			       json_object_new_int64((int64_t)index));
+	reply(r, o);
+	return 0;
+}
+
+static int op_batch(struct req *r)
+{
+	struct codec_env env = env_of(r);
+	struct json_object *cmds, *results, *res;
+	struct engine_op *chain = NULL, *op, *end = NULL;
+	struct error err = { 0 };
+	struct undo u = { 0 };
+	uint32_t creates = 0;
+	size_t i, n, bad = 0;
+	char p[CODEC_PATH_MAX];
+
+	if (codec_check_fields(r->obj, batch_fields, COUNT(batch_fields), "", &err) < 0)
+		return fail(r, &err);
+	cmds = field(r->obj, "commands");
+	if (cmds == NULL || !json_object_is_type(cmds, json_type_array))
+		return failf(r, ERR_BAD_REQUEST, "%s", "commands: expected an array of requests");
+	if (batch_shape(r, cmds, &bad, &err) < 0)
+		return batch_fail(r, &err, bad);
+	if (busy(r))
+		return 0;
+	if (take_at(r, &err) < 0) {
+		engine_set_now(r->e, -1);
+		return fail(r, &err);
+	}
+	n = json_object_array_length(cmds);
+	results = json_object_new_array_ext((int)n);
+	snap_take(r->e, &u.before);
+	engine_batch_begin(r->e);
+	for (i = 0; i < n; i++) {
+		struct json_object *cmd = json_object_array_get_idx(cmds, i);
+		const char *name = json_object_get_string(field(cmd, "op"));
+
+		codec_path_index(p, sizeof(p), "commands", i);
+		res = NULL;
+		if (graph_precheck(r, cmd, p, &creates, &err) < 0)
+			break;
+		if (strcmp(name, "set") == 0) {
+			char mapped[CODEC_NAME_MAX];
+			struct json_object *id = field(cmd, "id"), *attr = field(cmd, "attr");
+
+			if (id && attr && json_object_is_type(id, json_type_string) &&
+			    json_object_is_type(attr, json_type_string) &&
+			    session_map(r->c->session, json_object_get_string(id), mapped,
+					sizeof(mapped), &err) == 0)
+				undo_set_note(&u, r->e, mapped, json_object_get_string(attr));
+		}
+		if (codec_op(r->e, cmd, &env, p, &op, &res, &err) < 0)
+			break;
+		chain = chain_add(chain, op);
+		if (res == NULL)
+			res = json_object_new_object();
+		json_object_array_add(results, res);
+	}
+	if (i < n)
+		chain = chain_add(chain, undo_ops(r->e, &u));
+	if (engine_batch_end(r->e, &end, i < n ? &(struct error){ 0 } : &err) < 0) {
+		/* a plan that cannot be built: take everything back and try again */
+		if (i == n)
+			bad = n;
+		chain = chain_add(chain, undo_ops(r->e, &u));
+		if (engine_batch_end(r->e, &end, &(struct error){ 0 }) < 0)
+			log_error("batch: the plan cannot be rebuilt after an undo");
+		i = n + 1;
+	}
+	chain = chain_add(chain, end);
+	engine_set_now(r->e, -1);
+	undo_free(&u);
+	if (chain)
+		server_submit(r->s, r->c, chain, r->at, r->receipt);
+	if (i != n) {
+		json_object_put(results);
+		return batch_fail(r, &err, i <= n ? i : bad);
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "results", results);
+	ok(r, res);
+	return 0;
+}
+
+/* --- buffers -------------------------------------------------------------------------------- */
+
+static const char *const buffer_fields[] = { "op", "id", "at", "name", "spec" };
+
+static struct decode_job *job_new(struct req *r, enum decode_kind kind, struct json_object *v,
+				  const char *path)
+{
+	struct decode_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->kind = kind;
+	j->text = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	j->rate = engine_sample_rate(r->e);
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	j->client = r->c;
+	j->req = json_object_get(r->obj);
+	j->receipt_ns = r->receipt;
+	if (j->text == NULL) {
+		decode_job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* hands the job to the worker; this client's later lines wait for its reply */
+static int job_start(struct req *r, struct decode_job *j)
+{
+	j->pending = server_reply_wait(r->c);
+	if (j->pending == NULL) {
+		decode_job_free(j);
+		return 0;
+	}
+	r->c->decoding = true;
+	r->c->job = j;
+	decode_push(r->s->decode, j);
+	return 0;
+}
+
+static int op_buffer(struct req *r)
+{
+	struct error err = { 0 };
+	struct json_object *spec;
+	struct decode_job *j;
+	const char *name;
+
+	if (codec_check_fields(r->obj, buffer_fields, COUNT(buffer_fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0)
+		return fail(r, &err);
+	if (name[0] == '\0')
+		return failf(r, ERR_INVALID_VALUE, "%s", "name: a buffer needs a name");
+	spec = field(r->obj, "spec");
+	if (spec == NULL)
+		return failf(r, ERR_BAD_REQUEST, "%s", "spec: missing required field");
+	if (!json_object_is_type(spec, json_type_object))
+		return failf(r, ERR_BAD_REQUEST, "%s", "spec: expected a BUFSPEC object");
+	j = job_new(r, DECODE_BUFFER, spec, "spec");
+	if (j == NULL)
+		return failf(r, ERR_INTERNAL, "%s", "out of memory");
+	job_start(r, j);
+	return 0;
+}
+
+static int buffer_done(struct req *r, struct decode_job *j)
+{
+	struct session *sess = r->c->session;
+	const char *name = json_object_get_string(field(r->obj, "name"));
+	struct sbuf *old = session_buffer(sess, name);
+	uint64_t bytes = sess->buffer_bytes - (old ? old->bytes : 0) + audio_buffer_bytes(j->buf);
+	struct json_object *res;
+
+	if (bytes > r->s->cfg.limits.buffer_bytes) {
+		struct error err = { .code = ERR_LIMIT };
+
+		snprintf(err.msg, sizeof(err.msg), "spec: the session's buffers would take %llu "
+			 "bytes, more than the %llu allowed", (unsigned long long)bytes,
+			 (unsigned long long)r->s->cfg.limits.buffer_bytes);
+		return fail(r, &err);
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "name", json_object_new_string(name));
+	json_object_object_add(res, "length", json_object_new_int64(j->buf->length));
+	json_object_object_add(res, "numberOfChannels", json_object_new_int((int)j->buf->channels));
+	json_object_object_add(res, "sampleRate", json_object_new_double(j->buf->sample_rate));
+	json_object_object_add(res, "duration",
+			       json_object_new_double(j->buf->length / j->buf->sample_rate));
+	session_buffer_put(sess, name, j->buf, field(r->obj, "spec"));
+	j->buf = NULL;
+	ok(r, res);
+	return 0;
+}
+
+static int op_free_buffer(struct req *r)
+{
+	static const char *const fields[] = { "op", "id", "at", "name" };
+	struct error err = { 0 };
+	const char *name;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0 ||
+	    session_buffer_free(r->c->session, name, &err) < 0)
+		return fail(r, &err);
+	ok(r, NULL);
+	return 0;
+}
+
+/* --- reading the graph ---------------------------------------------------------------------- */
+
+static struct json_object *value_json(struct session *sess, const struct value *v)
+{
+	struct json_object *a;
+	struct sbuf *b;
+
+	switch (v->type) {
+	case VALUE_NUMBER: return json_object_new_double(v->num);
+	case VALUE_BOOL: return json_object_new_boolean(v->b);
+	case VALUE_STRING: return json_object_new_string(v->str);
+	case VALUE_ARRAY:
+		a = json_object_new_array_ext((int)v->arr.n);
+		for (size_t i = 0; i < v->arr.n; i++)
+			json_object_array_add(a, json_object_new_double(v->arr.v[i]));
+		return a;
+	case VALUE_BUFFER:
+		b = session_buffer_of(sess, v->buf);
+		return b ? json_object_new_string(b->name) : NULL;
+	default: return NULL;
+	}
+}
+
+static int lookup(struct req *r, const char *id, struct node **n, struct error *err)
+{
+	char mapped[CODEC_NAME_MAX];
+
+	if (session_map(r->c->session, id, mapped, sizeof(mapped), err) < 0)
+		return -1;
+	*n = engine_node(r->e, mapped);
+	if (*n == NULL || strcmp(mapped, "listener") == 0)
+		return err_set(err, ERR_UNKNOWN_NODE, "id: no node named \"%s\"", id);
+	return 0;
+}
+
+static int op_get(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct json_object *res, *attrs, *params;
+	struct error err = { 0 };
+	struct value v;
+	struct node *n;
+	const char *id;
+	uint32_t i;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "id", true, "", &id, &err) < 0 || lookup(r, id, &n, &err) < 0)
+		return fail(r, &err);
+	res = json_object_new_object();
+	json_object_object_add(res, "type", json_object_new_string(n->kind->name));
+	json_object_object_add(res, "numberOfInputs", json_object_new_int((int)n->n_inputs));
+	json_object_object_add(res, "numberOfOutputs", json_object_new_int((int)n->n_outputs));
+	json_object_object_add(res, "channelCount", json_object_new_int((int)n->cfg_model.count));
+	json_object_object_add(res, "channelCountMode",
+			       json_object_new_string(node_count_mode_name(n->cfg_model.mode)));
+	json_object_object_add(res, "channelInterpretation",
+			       json_object_new_string(node_interp_name(n->cfg_model.interp)));
+	attrs = json_object_new_object();
+	for (i = 0; i < n->kind->n_attrs; i++) {
+		const struct attr_desc *a = &n->kind->attrs[i];
+
+		if (a->get == NULL)
+			continue;
+		memset(&v, 0, sizeof(v));
+		a->get(n, &v);
+		json_object_object_add(attrs, a->name, value_json(r->c->session, &v));
+	}
+	json_object_object_add(res, "attributes", attrs);
+	params = json_object_new_object();
+	for (i = 0; i < n->kind->n_params; i++)
+		json_object_object_add(params, n->kind->params[i].name, json_object_new_double(
+			atomic_load_explicit(&n->params[i].last, memory_order_relaxed)));
+	json_object_object_add(res, "params", params);
+	ok(r, res);
+	return 0;
+}
+
+static int op_analyser(struct req *r)
+{
+	static const char *const fields[] = { "op", "id", "method" };
+	static const char *const methods[] = {
+		"getFloatFrequencyData", "getByteFrequencyData", "getFloatTimeDomainData",
+		"getByteTimeDomainData",
+	};
+	struct json_object *arr, *res;
+	struct error err = { 0 };
+	const char *id, *method, *hint;
+	struct node *n;
+	uint32_t len;
+	float *f;
+	uint8_t *b;
+	int k = -1, i, m;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "id", true, "", &id, &err) < 0 ||
+	    codec_get_string(r->obj, "method", true, "", &method, &err) < 0 ||
+	    lookup(r, id, &n, &err) < 0)
+		return fail(r, &err);
+	for (m = 0; m < COUNT(methods) && strcmp(methods[m], method) != 0; m++)
+		;
+	if (m == COUNT(methods)) {
+		hint = err_suggest(method, methods, COUNT(methods));
+		err_set(&err, ERR_INVALID_VALUE, "method: unknown method \"%s\"%s%s%s", method,
+			hint ? ", did you mean \"" : "", hint ? hint : "", hint ? "\"?" : "");
+		return fail(r, &err);
+	}
+	if (strcmp(n->kind->name, "AnalyserNode") != 0)
+		return failf(r, ERR_INVALID_VALUE, "id: \"%s\" is not an AnalyserNode", id);
+	len = m < 2 ? analyser_bin_count(n) : analyser_fft_size(n);
+	f = malloc((len ? len : 1) * sizeof(*f));
+	b = malloc(len ? len : 1);
+	if (f && b) {
+		if (m == 0)
+			k = analyser_get_float_freq(n, f, len);
+		else if (m == 1)
+			k = analyser_get_byte_freq(n, b, len);
+		else if (m == 2)
+			k = analyser_get_float_time(n, f, len);
+		else
+			k = analyser_get_byte_time(n, b, len);
+	}
+	arr = json_object_new_array_ext(k > 0 ? k : 1);
+	for (i = 0; i < k; i++)
+		json_object_array_add(arr, m == 1 || m == 3 ? json_object_new_int(b[i]) :
+			isfinite(f[i]) ? json_object_new_double(f[i]) : NULL);
+	free(f);
+	free(b);
+	res = json_object_new_object();
+	json_object_object_add(res, "data", arr);
+	ok(r, res);
+	return 0;
+}
+
+/* --- save ----------------------------------------------------------------------------------- */
+
+struct save {
+	struct req *r;
+	struct json_object *nodes, *conns;
+	struct json_object *calls;	/* the param being listed */
+};
+
+static void save_call(void *data, const char *method, const double *args, size_t nargs,
+		      const float *curve, size_t ncurve)
+{
+	struct save *sv = data;
+	struct json_object *call = json_object_new_array(), *cv;
+	size_t i;
+
+	json_object_array_add(call, json_object_new_string(method));
+	if (curve) {
+		cv = json_object_new_array_ext((int)ncurve);
+		for (i = 0; i < ncurve; i++)
+			json_object_array_add(cv, json_object_new_double(curve[i]));
+		json_object_array_add(call, cv);
+	}
+	for (i = 0; i < nargs; i++)
+		json_object_array_add(call, json_object_new_double(args[i]));
+	json_object_array_add(sv->calls, call);
+}
+
+/* a param's pending automation; options get its intrinsic value when it is not the default */
+static void save_params(struct save *sv, struct node *n, struct json_object *options,
+			struct json_object *params)
+{
+	for (uint32_t i = 0; i < n->kind->n_params; i++) {
+		struct param *p = &n->params[i];
+
+		if (options && p->intrinsic != p->desc->def)
+			json_object_object_add(options, p->desc->name,
+					       json_object_new_double(p->intrinsic));
+		sv->calls = json_object_new_array();
+		if (!options && p->intrinsic != p->desc->def) {
+			struct json_object *call = json_object_new_array();
+
+			json_object_array_add(call, json_object_new_string("value"));
+			json_object_array_add(call, json_object_new_double(p->intrinsic));
+			json_object_array_add(sv->calls, call);
+		}
+		param_model_foreach(p, save_call, sv);
+		if (p->model_k_rate != p->desc->k_rate && !p->desc->fixed_rate) {
+			struct json_object *call = json_object_new_array();
+
+			json_object_array_add(call, json_object_new_string("automationRate"));
+			json_object_array_add(call, json_object_new_string(p->model_k_rate ? "k-rate" :
+											 "a-rate"));
+			json_object_array_add(sv->calls, call);
+		}
+		if (json_object_array_length(sv->calls) > 0)
+			json_object_object_add(params, p->desc->name, sv->calls);
+		else
+			json_object_put(sv->calls);
+	}
+}
+
+static bool attr_saved(const struct node *n, const char *name, const struct value *v)
+{
+	/* read-only, or not expressible in a document */
+	if (strcmp(name, "reduction") == 0 || strcmp(name, "frequencyBinCount") == 0 ||
+	    v->type == VALUE_WAVE || v->type == VALUE_NULL)
+		return false;
+	return !(strcmp(name, "type") == 0 && v->type == VALUE_STRING &&
+		 strcmp(v->str, "custom") == 0);
+}
+
+static void save_attrs(struct save *sv, struct node *n, struct json_object *options,
+		       struct json_object *props)
+{
+	/* the analyser's limits are checked against each other: give them all at once */
+	bool as_options = strcmp(n->kind->name, "AnalyserNode") == 0;
+	struct json_object *buffer = NULL, *j;
+	struct value v;
+
+	for (uint32_t i = 0; i < n->kind->n_attrs; i++) {
+		const struct attr_desc *a = &n->kind->attrs[i];
+
+		if (a->get == NULL)
+			continue;
+		memset(&v, 0, sizeof(v));
+		a->get(n, &v);
+		if (!attr_saved(n, a->name, &v) || (j = value_json(sv->r->c->session, &v)) == NULL)
+			continue;
+		if (strcmp(a->name, "buffer") == 0)
+			buffer = j;	/* last: ConvolverNode normalizes as it is set */
+		else
+			json_object_object_add(as_options ? options : props, a->name, j);
+	}
+	if (buffer)
+		json_object_object_add(props, "buffer", buffer);
+}
+
+static void save_sched(struct json_object *o, const struct node *n)
+{
+	struct json_object *start;
+
+	if (!n->kind->source || !n->sched.start_called)
+		return;
+	/* written once by the renderer when start/stop were committed */
+	start = json_object_new_array();
+	json_object_array_add(start, json_object_new_double(n->sched.start));
+	if (strcmp(n->kind->name, "AudioBufferSourceNode") == 0) {
+		json_object_array_add(start, json_object_new_double(n->sched.offset));
+		if (isfinite(n->sched.duration))
+			json_object_array_add(start, json_object_new_double(n->sched.duration));
+	}
+	json_object_object_add(o, "start", start);
+	if (n->sched.stop_called && isfinite(n->sched.stop))
+		json_object_object_add(o, "stop", json_object_new_double(n->sched.stop));
+}
+
+static void save_node(struct node *n, void *data)
+{
+	struct save *sv = data;
+	struct session *sess = sv->r->c->session;
+	struct json_object *o, *options, *props, *params;
+	const struct node_kind *k = n->kind;
+	char buf[CODEC_NAME_MAX];
+
+	if (!session_owns(sess, n->name) || is_bus(sv->r->s, n->name))
+		return;
+	o = json_object_new_object();
+	options = json_object_new_object();
+	props = json_object_new_object();
+	params = json_object_new_object();
+	json_object_object_add(o, "id",
+			       json_object_new_string(session_unmap(sess, n->name, buf, sizeof(buf))));
+	json_object_object_add(o, "type", json_object_new_string(k->name));
+	if (n->cfg_model.count != k->channel_count)
+		json_object_object_add(options, "channelCount",
+				       json_object_new_int((int)n->cfg_model.count));
+	if (n->cfg_model.mode != k->count_mode)
+		json_object_object_add(options, "channelCountMode",
+				       json_object_new_string(node_count_mode_name(n->cfg_model.mode)));
+	if (n->cfg_model.interp != k->interp)
+		json_object_object_add(options, "channelInterpretation",
+				       json_object_new_string(node_interp_name(n->cfg_model.interp)));
+	save_params(sv, n, options, params);
+	save_attrs(sv, n, options, props);
+	json_object_object_add(o, "options", options);
+	if (json_object_object_length(props) > 0)
+		json_object_object_add(o, "props", props);
+	else
+		json_object_put(props);
+	if (json_object_object_length(params) > 0)
+		json_object_object_add(o, "params", params);
+	else
+		json_object_put(params);
+	save_sched(o, n);
+	json_object_array_add(sv->nodes, o);
+}
+
+static void save_conn(const struct node *src, uint32_t output, const struct node *dst,
+		      int input, const char *param, void *data)
+{
+	struct save *sv = data;
+	struct session *sess = sv->r->c->session;
+	struct json_object *c;
+	char a[CODEC_NAME_MAX], b[CODEC_NAME_MAX], t[2 * CODEC_NAME_MAX];
+	const char *to;
+
+	if (!session_owns(sess, src->name) || is_bus(sv->r->s, src->name))
+		return;
+	c = json_object_new_array();
+	json_object_array_add(c, json_object_new_string(session_unmap(sess, src->name, a, sizeof(a))));
+	to = session_unmap(sess, dst->name, b, sizeof(b));
+	if (param) {
+		snprintf(t, sizeof(t), "%s.%s", to, param);
+		json_object_array_add(c, json_object_new_string(t));
+		if (output)
+			json_object_array_add(c, json_object_new_int((int)output));
+	} else {
+		json_object_array_add(c, json_object_new_string(to));
+		if (output || input > 0) {
+			json_object_array_add(c, json_object_new_int((int)output));
+			json_object_array_add(c, json_object_new_int(input > 0 ? input : 0));
+		}
+	}
+	json_object_array_add(sv->conns, c);
+}
+
+static int op_save(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct save sv = { .r = r };
+	struct json_object *doc, *bufs, *listener, *res;
+	struct error err = { 0 };
+	struct sbuf *b;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	doc = json_object_new_object();
+	json_object_object_add(doc, "sampleRate", json_object_new_int((int)engine_sample_rate(r->e)));
+	json_object_object_add(doc, "length", json_object_new_int((int)engine_sample_rate(r->e)));
+	json_object_object_add(doc, "channels", json_object_new_int((int)engine_channels(r->e)));
+	bufs = json_object_new_object();
+	for (b = r->c->session->buffers; b; b = b->next)
+		json_object_object_add(bufs, b->name, json_object_get(b->spec));
+	json_object_object_add(doc, "buffers", bufs);
+	sv.nodes = json_object_new_array();
+	sv.conns = json_object_new_array();
+	engine_foreach_node(r->e, save_node, &sv);
+	engine_foreach_connection(r->e, save_conn, &sv);
+	json_object_object_add(doc, "nodes", sv.nodes);
+	listener = json_object_new_object();
+	save_params(&sv, engine_listener(r->e), NULL, listener);
+	if (json_object_object_length(listener) > 0)
+		json_object_object_add(doc, "listener", listener);
+	else
+		json_object_put(listener);
+	json_object_object_add(doc, "connections", sv.conns);
+	res = json_object_new_object();
+	json_object_object_add(res, "document", doc);
+	ok(r, res);
+	return 0;
+}
+
+/* --- load ----------------------------------------------------------------------------------- */
+
+static const char *const load_fields[] = { "op", "id", "at", "document", "replace" };
+static const char *const doc_fields[] = {
+	"sampleRate", "length", "channels", "buffers", "nodes", "listener", "connections",
+	"events", "probes",
+};
+
+static int load_check(struct json_object *doc, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+	struct json_object *v, *nodes = field(doc, "nodes");
+	size_t i;
+
+	if (!json_object_is_type(doc, json_type_object))
+		return err_set(err, ERR_BAD_REQUEST, "document: expected a graph document object");
+	if (codec_check_fields(doc, doc_fields, COUNT(doc_fields), "document", err) < 0)
+		return -1;
+	if (((v = field(doc, "events")) && json_object_is_type(v, json_type_array) &&
+	     json_object_array_length(v) > 0) ||
+	    ((v = field(doc, "probes")) && json_object_is_type(v, json_type_array) &&
+	     json_object_array_length(v) > 0))
+		return err_set(err, ERR_NOT_SUPPORTED, "document: events and probes are for offline "
+			       "rendering; schedule live edits with \"at\"");
+	if ((v = field(doc, "buffers")) && !json_object_is_type(v, json_type_object))
+		return err_set(err, ERR_BAD_REQUEST, "document.buffers: expected an object");
+	if (nodes && !json_object_is_type(nodes, json_type_array))
+		return err_set(err, ERR_BAD_REQUEST, "document.nodes: expected an array");
+	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		v = field(json_object_array_get_idx(nodes, i), "id");
+		codec_path_index(p, sizeof(p), "document.nodes", i);
+		strncat(p, ".id", sizeof(p) - strlen(p) - 1);
+		if (v && json_object_is_type(v, json_type_string) &&
+		    check_new_name(json_object_get_string(v), p, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct emit_ctx {
+	struct engine *e;
+	struct engine_op *chain;
+	bool exec;		/* a scratch engine: commit at once */
+};
+
+static int emit_op(void *data, struct engine_op *op, struct error *err)
+{
+	struct emit_ctx *x = data;
+
+	(void)err;
+	if (x->exec)
+		engine_exec(x->e, op);
+	else
+		x->chain = chain_add(x->chain, op);
+	return 0;
+}
+
+static int scratch_node(void *data, const char *name, char *out, size_t size, struct error *err)
+{
+	(void)data;
+	if (strchr(name, '/'))
+		return err_set(err, ERR_UNKNOWN_NODE, "\"%s\": a replacing load names its own "
+			       "session's nodes only", name);
+	if ((size_t)snprintf(out, size, "%s", name) >= size)
+		return err_set(err, ERR_BAD_REQUEST, "name too long");
+	return 0;
+}
+
+/* a replacing load is tried on an empty engine first: the old graph goes only if the new
+ * one builds */
+static int load_try(struct req *r, struct json_object *doc, struct error *err)
+{
+	struct codec_env env = { .buffer = env_buffer, .node = scratch_node, .data = r };
+	struct engine *e = engine_new(engine_sample_rate(r->e), engine_channels(r->e), err);
+	struct emit_ctx x = { .e = e, .exec = true };
+	struct engine_op *op = NULL;
+	int res;
+
+	if (e == NULL)
+		return -1;
+	engine_batch_begin(e);
+	res = document_build(e, doc, &env, emit_op, &x, err);
+	if (res == 0 && engine_batch_end(e, &op, err) == 0 && op)
+		engine_exec(e, op);
+	engine_free(e);
+	return res;
+}
+
+static struct engine_op *delete_session_nodes(struct req *r)
+{
+	struct snap s;
+	struct engine_op *chain = NULL, *op;
+	struct error err = { 0 };
+
+	snap_take(r->e, &s);
+	for (size_t i = 0; i < s.n_nodes; i++)
+		if (session_owns(r->c->session, s.nodes[i]) && !is_bus(r->s, s.nodes[i]) &&
+		    engine_op_delete(r->e, s.nodes[i], &op, &err) == 0)
+			chain = chain_add(chain, op);
+	snap_free(&s);
+	return chain;
+}
+
+static int load_quota(struct req *r, struct json_object *doc, bool replace, struct error *err)
+{
+	struct json_object *nodes = field(doc, "nodes");
+	struct session *sess = r->c->session;
+	uint64_t bytes = sess->buffer_bytes;
+	size_t n = nodes ? json_object_array_length(nodes) : 0;
+	struct sbuf *old;
+
+	if ((replace ? 0 : session_count_nodes(r->s, sess)) + n > r->s->cfg.limits.nodes)
+		return err_set(err, ERR_LIMIT, "document.nodes: more than the %u nodes a session "
+			       "may have", r->s->cfg.limits.nodes);
+	for (size_t i = 0; i < r->n_bufs; i++) {
+		old = session_buffer(sess, r->buf_names[i]);
+		bytes += audio_buffer_bytes(r->bufs[i]) - (old ? old->bytes : 0);
+	}
+	if (bytes > r->s->cfg.limits.buffer_bytes)
+		return err_set(err, ERR_LIMIT, "document.buffers: more buffer memory than the "
+			       "session may have");
+	return 0;
+}
+
+static int load_finish(struct req *r)
+{
+	struct json_object *doc = field(r->obj, "document"), *bufs = field(doc, "buffers");
+	struct codec_env env = env_of(r);
+	struct emit_ctx x = { .e = r->e };
+	struct engine_op *end = NULL;
+	struct error err = { 0 };
+	struct undo u = { 0 };
+	bool replace = false;
+	int res;
+
+	if (codec_get_bool(r->obj, "replace", false, "", &replace, &err) < 0 ||
+	    load_quota(r, doc, replace, &err) < 0 || (replace && load_try(r, doc, &err) < 0)) {
+		err_prefix(&err, "document");
+		return fail(r, &err);
+	}
+	if (busy(r))
+		return 0;
+	if (take_at(r, &err) < 0) {
+		engine_set_now(r->e, -1);
+		return fail(r, &err);
+	}
+	snap_take(r->e, &u.before);
+	engine_batch_begin(r->e);
+	if (replace)
+		x.chain = delete_session_nodes(r);
+	res = document_build(r->e, doc, &env, emit_op, &x, &err);
+	if (res < 0)
+		x.chain = chain_add(x.chain, undo_ops(r->e, &u));
+	if (engine_batch_end(r->e, &end, res < 0 ? &(struct error){ 0 } : &err) < 0) {
+		x.chain = chain_add(x.chain, undo_ops(r->e, &u));
+		engine_batch_end(r->e, &end, &(struct error){ 0 });
+		res = -1;
+	}
+	x.chain = chain_add(x.chain, end);
+	engine_set_now(r->e, -1);
+	undo_free(&u);
+	if (x.chain)
+		server_submit(r->s, r->c, x.chain, r->at, r->receipt);
+	if (res < 0) {
+		err_prefix(&err, "document");
+		return fail(r, &err);
+	}
+	for (size_t i = 0; i < r->n_bufs; i++) {
+		session_buffer_put(r->c->session, r->buf_names[i], r->bufs[i],
+				   field(bufs, r->buf_names[i]));
+		r->bufs[i] = NULL;
+	}
+	r->n_bufs = 0;
+	ok(r, NULL);
+	return 0;
+}
+
+static int op_load(struct req *r)
+{
+	struct json_object *doc, *bufs;
+	struct error err = { 0 };
+	struct decode_job *j;
+	bool replace;
+
+	if (codec_check_fields(r->obj, load_fields, COUNT(load_fields), "", &err) < 0 ||
+	    codec_get_bool(r->obj, "replace", false, "", &replace, &err) < 0)
+		return fail(r, &err);
+	doc = field(r->obj, "document");
+	if (doc == NULL)
+		return failf(r, ERR_BAD_REQUEST, "%s", "document: missing required field");
+	if (load_check(doc, &err) < 0)
+		return fail(r, &err);
+	bufs = field(doc, "buffers");
+	if (bufs == NULL || json_object_object_length(bufs) == 0)
+		return load_finish(r);
+	j = job_new(r, DECODE_BUFFERS, bufs, "document.buffers");
+	if (j == NULL)
+		return failf(r, ERR_INTERNAL, "%s", "out of memory");
+	job_start(r, j);
+	return 0;
+}
+
+/* --- time, stats, sync ---------------------------------------------------------------------- */
+
+static int op_sync(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct error err = { 0 };
+	struct client *c = r->c;
+	struct json_object *res;
+	struct pending *p;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	if (c->last_tag == 0 || c->applied_tag >= c->last_tag) {
+		res = json_object_new_object();
+		json_object_object_add(res, "frame", json_object_new_int64((int64_t)(
+			c->last_tag ? c->last_frame : engine_frame(r->e))));
+		return ok(r, res);
+	}
+	p = server_reply_wait(c);
+	if (p == NULL)
+		return 0;
+	p->sync_tag = c->last_tag;
+	p->waiting = codec_reply_ok(r->obj);
+	return 0;
+}
+
+void handler_applied(struct client *c, uint64_t tag, uint64_t frame)
+{
+	struct pending *p;
+	struct json_object *o;
+	bool any = false;
+
+	c->applied_tag = tag;
+	c->last_frame = frame;
+	for (p = c->head; p; p = p->next) {
+		if (p->sync_tag != tag || p->waiting == NULL)
+			continue;
+		o = p->waiting;
+		p->waiting = NULL;
+		p->sync_tag = 0;
+		json_object_object_add(o, "frame", json_object_new_int64((int64_t)frame));
+		p->reply = o;
+		any = true;
+	}
+	if (any)
+		server_complete(c, c->head, c->head->reply);
+}
+
+static int op_time(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct error err = { 0 };
+	struct core_stats st;
+	struct json_object *res;
+	double rate = engine_sample_rate(r->e);
+	uint64_t now = server_now_ns();
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	core_get_stats(r->s->core, &st);
+	res = json_object_new_object();
+	json_object_object_add(res, "currentTime", json_object_new_double((double)st.frame / rate));
+	json_object_object_add(res, "frame", json_object_new_int64((int64_t)st.frame));
+	json_object_object_add(res, "sampleRate", json_object_new_double(rate));
+	json_object_object_add(res, "baseLatency", json_object_new_double(st.base_latency));
+	json_object_object_add(res, "outputLatency",
+			       json_object_new_double(st.base_latency + st.output_latency));
+	/* frame `frame` plays after what the ring holds and what PipeWire holds */
+	json_object_object_add(res, "monotonicNs", json_object_new_int64((int64_t)(now +
+		(uint64_t)((double)(st.render.fill + st.output.delay) * 1e9 / rate))));
+	ok(r, res);
+	return 0;
+}
+
+static double percentile(const struct server *s, double q)
+{
+	uint64_t want = (uint64_t)ceil(q * (double)s->latency_count), sum = 0;
+	double ms;
+
+	if (s->latency_count == 0)
+		return 0.0;
+	for (uint32_t b = 0; b <= LATENCY_BUCKETS; b++) {
+		sum += s->latency[b];
+		if (sum >= want && sum > 0) {
+			ms = (b + 1) * 0.05;
+			return ms < s->latency_max_ns / 1e6 ? ms : s->latency_max_ns / 1e6;
+		}
+	}
+	return s->latency_max_ns / 1e6;
+}
+
+static int op_stats(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct error err = { 0 };
+	struct core_stats st;
+	struct json_object *res, *o;
+	struct session *x;
+	uint32_t sessions = 0, nodes = 0;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	core_get_stats(r->s->core, &st);
+	for (x = r->s->sessions; x; x = x->next)
+		if (!x->fading) {
+			sessions++;
+			nodes += session_count_nodes(r->s, x);
+		}
+	res = json_object_new_object();
+	json_object_object_add(res, "underruns", json_object_new_int64((int64_t)st.render.underruns));
+	json_object_object_add(res, "xruns", json_object_new_int64((int64_t)st.output.xruns));
+	o = json_object_new_object();
+	json_object_object_add(o, "avg", json_object_new_double(st.render.load_avg));
+	json_object_object_add(o, "max", json_object_new_double(st.render.load_max));
+	json_object_object_add(o, "recentMax", json_object_new_double(st.render.load_recent_max));
+	json_object_object_add(res, "renderLoad", o);
+	json_object_object_add(res, "ringFill", json_object_new_int64(st.render.fill));
+	json_object_object_add(res, "lead", json_object_new_int64(st.render.lead));
+	json_object_object_add(res, "quantum", json_object_new_int64(st.output.quantum));
+	o = json_object_new_object();
+	json_object_object_add(o, "depth", json_object_new_int64(st.queued));
+	json_object_object_add(o, "capacity", json_object_new_int64(core_queue_capacity(r->s->core)));
+	json_object_object_add(res, "queue", o);
+	o = json_object_new_object();
+	json_object_object_add(o, "p50", json_object_new_double(percentile(r->s, 0.50)));
+	json_object_object_add(o, "p99", json_object_new_double(percentile(r->s, 0.99)));
+	json_object_object_add(o, "max", json_object_new_double(r->s->latency_max_ns / 1e6));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)r->s->latency_count));
+	json_object_object_add(res, "commandLatencyMs", o);
+	json_object_object_add(res, "nodes", json_object_new_int64(nodes));
+	json_object_object_add(res, "sessions", json_object_new_int64(sessions));
+	json_object_object_add(res, "clients", json_object_new_int64(r->s->n_clients));
+	json_object_object_add(res, "uptimeS", json_object_new_double(
+		(double)(server_now_ns() - r->s->start_ns) / 1e9));
+	json_object_object_add(res, "reconnects", json_object_new_int64((int64_t)st.output.reconnects));
+	json_object_object_add(res, "baseLatency", json_object_new_double(st.base_latency));
+	ok(r, res);
+	return 0;
+}
+
+/* --- events, hello, sessions ---------------------------------------------------------------- */
+
+static int op_subscribe(struct req *r, bool on)
+{
+	static const char *const fields[] = { "op", "id", "events" };
+	static const char *const names[] = { "ended", "xrun", "session", "meter" };
+	struct json_object *evs;
+	struct error err = { 0 };
+	uint32_t mask = 0;
+	size_t i;
+	int k;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	evs = field(r->obj, "events");
+	if (evs == NULL || !json_object_is_type(evs, json_type_array))
+		return failf(r, ERR_BAD_REQUEST, "%s", "events: expected an array of event names");
+	for (i = 0; i < json_object_array_length(evs); i++) {
+		struct json_object *v = json_object_array_get_idx(evs, i);
+		const char *name = json_object_get_string(v), *hint;
+
+		if (!json_object_is_type(v, json_type_string))
+			return failf(r, ERR_BAD_REQUEST, "%s", "events: expected strings");
+		for (k = 0; k < COUNT(names) && strcmp(names[k], name) != 0; k++)
+			;
+		if (k == COUNT(names)) {
+			hint = err_suggest(name, names, COUNT(names));
+			err_set(&err, ERR_INVALID_VALUE, "events[%zu]: unknown event \"%s\"%s%s%s", i,
+				name, hint ? ", did you mean \"" : "", hint ? hint : "",
+				hint ? "\"?" : "");
+			return fail(r, &err);
+		}
+		mask |= 1u << k;
+	}
+	if (on)
+		r->c->events |= mask;
+	else
+		r->c->events &= ~mask;
+	ok(r, NULL);
+	return 0;
+}
+
+static int op_hello(struct req *r)
+{
+	static const char *const fields[] = { "op", "id", "client" };
+	struct error err = { 0 };
+	const char *name;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "client", true, "", &name, &err) < 0)
+		return fail(r, &err);
+	snprintf(r->c->name, sizeof(r->c->name), "%s", name);
+	ok(r, NULL);
+	return 0;
+}
+
+static int session_name_check(const char *name, struct error *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > SESSION_NAME_MAX || strpbrk(name, "/.:"))
+		return err_set(err, ERR_INVALID_VALUE, "name: \"%s\" cannot name a session (1 to "
+			       "%d characters, no '/', '.' or ':')", name, SESSION_NAME_MAX);
+	return 0;
+}
+
+static int op_session(struct req *r)
+{
+	static const char *const fields[] = { "op", "id", "name", "ephemeral" };
+	struct error err = { 0 };
+	struct session *sess;
+	struct json_object *res;
+	const char *name;
+	bool ephemeral = false;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0 ||
+	    codec_get_bool(r->obj, "ephemeral", false, "", &ephemeral, &err) < 0 ||
+	    session_name_check(name, &err) < 0)
+		return fail(r, &err);
+	sess = session_find(r->s, name);
+	if (sess && sess->fading)
+		return failf(r, ERR_BUSY, "name: session \"%s\" is closing, retry", name);
+	if (sess == NULL && (sess = session_create(r->s, name, ephemeral, &err)) == NULL)
+		return fail(r, &err);
+	session_attach(r->s, r->c, sess);
+	res = json_object_new_object();
+	json_object_object_add(res, "session", json_object_new_string(sess->name));
+	json_object_object_add(res, "ephemeral", json_object_new_boolean(sess->ephemeral));
+	ok(r, res);
+	return 0;
+}
+
+static int op_close_session(struct req *r)
+{
+	static const char *const fields[] = { "op", "id", "name" };
+	struct error err = { 0 };
+	struct session *sess;
+	const char *name;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0)
+		return fail(r, &err);
+	sess = session_find(r->s, name);
+	if (sess == NULL || sess->fading)
+		return failf(r, ERR_INVALID_VALUE, "name: no session named \"%s\"", name);
+	if (strcmp(name, "default") == 0)
+		return failf(r, ERR_INVALID_STATE, "%s", "name: the default session cannot be "
+			     "closed");
+	session_close(r->s, sess);
+	ok(r, NULL);
+	return 0;
+}
+
+static int op_sessions(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct error err = { 0 };
+	struct json_object *res;
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
+	res = json_object_new_object();
+	json_object_object_add(res, "sessions", session_list(r->s));
+	ok(r, res);
+	return 0;
+}
+
+/* --- dispatch ------------------------------------------------------------------------------- */
+
+static int op_subscribe_on(struct req *r) { return op_subscribe(r, true); }
+static int op_subscribe_off(struct req *r) { return op_subscribe(r, false); }
+
+static const struct {
+	const char *name;
+	int (*fn)(struct req *r);
+} ops[] = {
+	{ "batch", op_batch },
+	{ "buffer", op_buffer },
+	{ "free-buffer", op_free_buffer },
+	{ "get", op_get },
+	{ "analyser", op_analyser },
+	{ "load", op_load },
+	{ "save", op_save },
+	{ "sync", op_sync },
+	{ "time", op_time },
+	{ "stats", op_stats },
+	{ "subscribe", op_subscribe_on },
+	{ "unsubscribe", op_subscribe_off },
+	{ "hello", op_hello },
+	{ "session", op_session },
+	{ "close-session", op_close_session },
+	{ "sessions", op_sessions },
+};
+
+void handler_request(struct client *c, struct json_object *obj, uint64_t receipt_ns)
+{
+	struct req r = { .s = c->srv, .c = c, .obj = obj, .receipt = receipt_ns,
+			 .e = core_engine(c->srv->core) };
+	struct error err = { 0 };
+	const char *name;
+
+	if (!json_object_is_type(obj, json_type_object))
+		{ failf(&r, ERR_BAD_REQUEST, "%s", "request: expected a JSON object"); return; }
+	if (codec_get_string(obj, "op", true, "", &name, &err) < 0)
+		{ fail(&r, &err); return; }
+	if (codec_is_graph_op(name))
+		{ op_graph(&r); return; }
+	for (int i = 0; i < COUNT(ops); i++)
+		if (strcmp(ops[i].name, name) == 0)
+			{ ops[i].fn(&r); return; }
+	codec_unknown_op(name, "", &err);
+	fail(&r, &err);
+}
+
+void handler_decoded(struct server *s, void *data)
+{
+	struct decode_job *j = data;
+	struct req r = { .s = s, .c = j->client, .obj = j->req, .pending = j->pending,
+			 .receipt = j->receipt_ns, .e = core_engine(s->core) };
+
+	if (r.c == NULL)
+		return;	/* the client left while we decoded */
+	r.c->decoding = false;
+	r.c->job = NULL;
+	if (j->err.code != ERR_OK)
+		{ fail(&r, &j->err); return; }
+	if (j->kind == DECODE_BUFFER)
+		{ buffer_done(&r, j); return; }
+	r.n_bufs = j->n;
+	r.buf_names = j->names;
+	r.bufs = j->bufs;
+	/* the buffers load_finish takes it sets to NULL; the rest are freed with the job */
+	load_finish(&r);
+}

@@ -1,0 +1,798 @@
+/* server: the listening Unix socket, clients (peer uid check, line framing, non-blocking
+ * output), replies released in request order, the decode worker's results, the render
+ * thread's returns and events, all in one poll() loop.  control thread only. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "core.h"
+#include "decode.h"
+#include "engine/engine.h"
+#include "log.h"
+#include "protocol/codec.h"
+
+#define READ_CHUNK 65536
+#define OUT_HIGH (4u << 20)	/* bytes queued to a client before we stop reading it */
+
+void server_config_defaults(struct server_config *cfg)
+{
+	*cfg = (struct server_config){
+		.limits = {
+			.clients = 64,
+			.nodes = 4096,
+			.buffer_bytes = (uint64_t)1 << 30,
+			.max_line = (size_t)16 << 20,
+			.queued = 1024,
+		},
+	};
+}
+
+uint64_t server_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- output ------------------------------------------------------------------------------- */
+
+static void out_append(struct client *c, const char *text, size_t len)
+{
+	size_t need;
+	char *n;
+
+	if (c->dead)
+		return;
+	if (c->out_off > 0 && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	need = c->out_len + len + 1;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		n = realloc(c->out, cap);
+		if (n == NULL) {
+			c->dead = true;
+			return;
+		}
+		c->out = n;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+}
+
+static void out_json(struct client *c, struct json_object *o)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	out_append(c, text, len);
+}
+
+static void out_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (!c->dead && c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return;
+		} else {
+			c->dead = true;	/* EPIPE, ECONNRESET: the client has gone */
+		}
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+}
+
+/* moves ready replies at the head of the queue to the output, in order */
+static void release(struct client *c)
+{
+	struct pending *p;
+
+	while ((p = c->head) != NULL && p->reply != NULL) {
+		out_json(c, p->reply);
+		json_object_put(p->reply);
+		c->head = p->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->n_pending--;
+		free(p);
+	}
+}
+
+struct pending *server_reply_wait(struct client *c)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		c->dead = true;
+		return NULL;
+	}
+	if (c->tail)
+		c->tail->next = p;
+	else
+		c->head = p;
+	c->tail = p;
+	c->n_pending++;
+	return p;
+}
+
+void server_complete(struct client *c, struct pending *p, struct json_object *reply)
+{
+	p->reply = reply;
+	p->sync_tag = 0;
+	release(c);
+}
+
+void server_reply(struct client *c, struct json_object *reply)
+{
+	struct pending *p = server_reply_wait(c);
+
+	if (p == NULL) {
+		json_object_put(reply);
+		return;
+	}
+	server_complete(c, p, reply);
+}
+
+void server_broadcast(struct server *s, uint32_t mask, struct json_object *event)
+{
+	struct client *c;
+
+	for (c = s->clients; c; c = c->next)
+		if ((c->events & mask) && !c->dead)
+			out_json(c, event);
+	json_object_put(event);
+}
+
+/* --- commands in flight ------------------------------------------------------------------- */
+
+void server_submit(struct server *s, struct client *c, struct engine_op *op, uint64_t at,
+		   uint64_t receipt_ns)
+{
+	struct inflight *f;
+	uint64_t tag = ++s->next_tag;
+
+	if (s->fl_len == s->fl_cap) {
+		size_t cap = s->fl_cap ? s->fl_cap * 2 : 256, i;
+		struct inflight *n = malloc(cap * sizeof(*n));
+
+		if (n == NULL)
+			abort();	/* a command we cannot track would desync sync replies */
+		for (i = 0; i < s->fl_len; i++)
+			n[i] = s->fl[(s->fl_head + i) % s->fl_cap];
+		free(s->fl);
+		s->fl = n;
+		s->fl_cap = cap;
+		s->fl_head = 0;
+	}
+	f = &s->fl[(s->fl_head + s->fl_len) % s->fl_cap];
+	*f = (struct inflight){ .tag = tag, .client = c, .receipt_ns = receipt_ns,
+				.submit_ns = server_now_ns(), .timed = at != 0 };
+	s->fl_len++;
+	if (c)
+		c->last_tag = tag;
+	/* the caller checked core_space before preparing: this cannot fail */
+	if (core_submit(s->core, op, at, tag) < 0) {
+		log_error("render queue full after a space check: dropping a command");
+		engine_op_free(core_engine(s->core), op);
+	}
+}
+
+static void latency_add(struct server *s, uint64_t ns)
+{
+	uint64_t b = ns / 50000;
+
+	s->latency[b < LATENCY_BUCKETS ? b : LATENCY_BUCKETS]++;
+	s->latency_count++;
+	if (ns > s->latency_max_ns)
+		s->latency_max_ns = ns;
+}
+
+static void on_applied(void *data, uint64_t tag, uint64_t frame, uint64_t latency_ns)
+{
+	struct server *s = data;
+	struct inflight f;
+
+	if (s->fl_len == 0)
+		return;
+	f = s->fl[s->fl_head];
+	s->fl_head = (s->fl_head + 1) % s->fl_cap;
+	s->fl_len--;
+	if (f.tag != tag)
+		log_error("applied tag %llu, expected %llu", (unsigned long long)tag,
+			  (unsigned long long)f.tag);
+	if (!f.timed && f.client)
+		latency_add(s, latency_ns + (f.submit_ns - f.receipt_ns));
+	if (f.client)
+		handler_applied(f.client, tag, frame);
+}
+
+static void forget_client(struct server *s, struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < s->fl_len; i++)
+		if (s->fl[(s->fl_head + i) % s->fl_cap].client == c)
+			s->fl[(s->fl_head + i) % s->fl_cap].client = NULL;
+}
+
+/* --- events from the renderer ------------------------------------------------------------- */
+
+static void ended_event(struct server *s, const struct engine_event *ev)
+{
+	struct engine *e = core_engine(s->core);
+	const char *name = engine_node_name(e, ev->node_id);
+	const char *slash;
+	struct json_object *o;
+
+	if (name == NULL || (slash = strchr(name, ':')) == NULL)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("ended"));
+	json_object_object_add(o, "session", json_object_new_string_len(name, (int)(slash - name)));
+	json_object_object_add(o, "id", json_object_new_string(slash + 1));
+	json_object_object_add(o, "time", json_object_new_double(ev->time));
+	server_broadcast(s, SUB_ENDED, o);
+}
+
+static void xrun_check(struct server *s)
+{
+	struct core_stats st;
+	struct json_object *o;
+
+	core_get_stats(s->core, &st);
+	if (st.output.xruns == s->last_xruns)
+		return;
+	s->last_xruns = st.output.xruns;
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("xrun"));
+	json_object_object_add(o, "xruns", json_object_new_int64((int64_t)st.output.xruns));
+	json_object_object_add(o, "underruns", json_object_new_int64((int64_t)st.render.underruns));
+	json_object_object_add(o, "time", json_object_new_double(
+		(double)st.frame / engine_sample_rate(core_engine(s->core))));
+	server_broadcast(s, SUB_XRUN, o);
+}
+
+static void drain(struct server *s)
+{
+	struct engine_event ev;
+
+	core_drain(s->core, on_applied, s);
+	while (engine_event_pop(core_engine(s->core), &ev))
+		if (ev.type == ENGINE_EVENT_ENDED)
+			ended_event(s, &ev);
+}
+
+/* --- clients -------------------------------------------------------------------------------- */
+
+static void hello(struct server *s, struct client *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct engine *e = core_engine(s->core);
+
+	json_object_object_add(o, "event", json_object_new_string("hello"));
+	json_object_object_add(o, "server", json_object_new_string("audiod"));
+	json_object_object_add(o, "version", json_object_new_string(AUDIOD_VERSION));
+	json_object_object_add(o, "protocol", json_object_new_int(1));
+	json_object_object_add(o, "sampleRate", json_object_new_int((int)engine_sample_rate(e)));
+	json_object_object_add(o, "channels", json_object_new_int((int)engine_channels(e)));
+	json_object_object_add(o, "quantum", json_object_new_int(QUANTUM));
+	json_object_object_add(o, "session", json_object_new_string(c->session->name));
+	out_json(c, o);
+	json_object_put(o);
+}
+
+/* a refusal before any client state exists: best effort, then close */
+static void refuse(int fd, enum err_code code, const char *msg)
+{
+	struct error err = { .code = code };
+	struct json_object *o;
+	const char *text;
+	ssize_t n;
+
+	snprintf(err.msg, sizeof(err.msg), "%s", msg);
+	o = codec_error_reply(NULL, &err);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	n = send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)n;
+	json_object_put(o);
+	close(fd);
+}
+
+static void accept_one(struct server *s)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid()) {
+		log_warn("refused a connection from uid %d", (int)cred.uid);
+		refuse(fd, ERR_FORBIDDEN, "only the daemon's own user may connect");
+		return;
+	}
+	if (s->n_clients >= s->cfg.limits.clients) {
+		refuse(fd, ERR_LIMIT, "too many clients");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->serial = ++s->next_serial;
+	snprintf(c->name, sizeof(c->name), "client%llu", (unsigned long long)c->serial);
+	c->next = s->clients;
+	s->clients = c;
+	s->n_clients++;
+	session_attach(s, c, session_find(s, "default"));
+	hello(s, c);
+	out_flush(c);
+	log_debug("client %llu connected", (unsigned long long)c->serial);
+}
+
+static void client_free(struct server *s, struct client *c)
+{
+	struct pending *p, *next;
+
+	log_debug("client %llu (%s) gone", (unsigned long long)c->serial, c->name);
+	if (c->job)
+		((struct decode_job *)c->job)->client = NULL;
+	forget_client(s, c);
+	session_attach(s, c, NULL);
+	for (p = c->head; p; p = next) {
+		next = p->next;
+		if (p->reply)
+			json_object_put(p->reply);
+		if (p->waiting)
+			json_object_put(p->waiting);
+		free(p);
+	}
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+	s->n_clients--;
+}
+
+static void reply_error(struct client *c, enum err_code code, const char *fmt, const char *arg)
+{
+	struct error err = { .code = code };
+
+	snprintf(err.msg, sizeof(err.msg), fmt, arg);
+	server_reply(c, codec_error_reply(NULL, &err));
+}
+
+static void line(struct client *c, char *text, size_t len, uint64_t receipt)
+{
+	struct json_tokener *tok;
+	struct json_object *req;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return;	/* blank lines are not requests */
+	tok = json_tokener_new();
+	if (tok == NULL) {
+		reply_error(c, ERR_INTERNAL, "%s", "out of memory");
+		return;
+	}
+	req = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_success && end < len && strspn(text + end, " \t\r") != len - end) {
+		json_object_put(req);
+		req = NULL;
+		reply_error(c, ERR_PARSE, "%s", "text after the JSON object");
+	} else if (jerr != json_tokener_success) {
+		json_object_put(req);
+		req = NULL;
+		reply_error(c, ERR_PARSE, "invalid JSON: %s", jerr == json_tokener_continue ?
+			    "unexpected end of the line" : json_tokener_error_desc(jerr));
+	} else if (strlen(text) < len) {
+		json_object_put(req);
+		req = NULL;
+		reply_error(c, ERR_PARSE, "%s", "a NUL byte in the line");
+	}
+	json_tokener_free(tok);
+	if (req == NULL)
+		return;
+	if (c->n_pending >= c->srv->cfg.limits.queued) {
+		struct error err = { .code = ERR_LIMIT };
+
+		snprintf(err.msg, sizeof(err.msg), "more than %u requests waiting for replies",
+			 c->srv->cfg.limits.queued);
+		server_reply(c, codec_reply_error(req, &err));
+	} else {
+		handler_request(c, req, receipt);
+	}
+	json_object_put(req);
+}
+
+static void too_large(struct client *c)
+{
+	char limit[32];
+
+	snprintf(limit, sizeof(limit), "%zu", c->srv->cfg.limits.max_line);
+	reply_error(c, ERR_TOO_LARGE, "the line is longer than the limit of %s bytes", limit);
+}
+
+/* handles the complete lines buffered, until one waits for the decoder */
+static void process(struct client *c)
+{
+	uint64_t now = server_now_ns();
+	size_t off = 0;
+	char *nl;
+
+	while (!c->dead && !c->decoding && !c->discarding && off < c->in_len &&
+	       c->out_len - c->out_off < OUT_HIGH &&
+	       (nl = memchr(c->in + off, '\n', c->in_len - off)) != NULL) {
+		size_t len = (size_t)(nl - (c->in + off));
+
+		*nl = '\0';
+		if (len > c->srv->cfg.limits.max_line)
+			too_large(c);
+		else
+			line(c, c->in + off, len, now);
+		off += len + 1;
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+	}
+}
+
+/* over-long line at the head of the buffer: drop it up to its newline (now, or as it
+ * arrives) and answer too_large; the lines after it are served as usual */
+static void discard(struct client *c)
+{
+	size_t max = c->srv->cfg.limits.max_line;
+	char *nl;
+
+	if (!c->discarding && (c->in_len <= max || memchr(c->in, '\n', max + 1) != NULL))
+		return;
+	nl = memchr(c->in, '\n', c->in_len);
+	if (nl == NULL) {
+		c->discarding = true;
+		c->in_len = 0;
+		return;
+	}
+	c->discarding = false;
+	too_large(c);
+	memmove(c->in, nl + 1, c->in_len - (size_t)(nl + 1 - c->in));
+	c->in_len -= (size_t)(nl + 1 - c->in);
+}
+
+static bool wants_input(const struct client *c)
+{
+	/* while a decode runs or the client does not read, its lines wait in the kernel */
+	return !c->dead && c->out_len - c->out_off < OUT_HIGH &&
+	       (!c->decoding || c->in_len < c->srv->cfg.limits.max_line);
+}
+
+static void client_read(struct client *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (c->in_cap - c->in_len < READ_CHUNK) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 2 * READ_CHUNK;
+			char *b = realloc(c->in, cap);
+
+			if (b == NULL) {
+				c->dead = true;
+				return;
+			}
+			c->in = b;
+			c->in_cap = cap;
+		}
+		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			c->dead = true;	/* EOF, even mid-line: nothing more will come */
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		c->in_len += (size_t)n;
+		discard(c);
+		process(c);
+		discard(c);
+		/* keep memory bounded: while waiting, read no further than a line's worth */
+		if (!wants_input(c) || c->in_len > c->srv->cfg.limits.max_line + READ_CHUNK)
+			return;
+		if ((size_t)n < READ_CHUNK)
+			return;
+	}
+}
+
+static void decoded(struct server *s)
+{
+	struct decode_job *j;
+
+	while ((j = decode_pop(s->decode)) != NULL) {
+		handler_decoded(s, j);
+		decode_job_free(j);
+	}
+}
+
+/* --- setup -------------------------------------------------------------------------------- */
+
+static char *default_path(struct error *err)
+{
+	const char *env = getenv("AUDIOD_SOCKET"), *run = getenv("XDG_RUNTIME_DIR");
+	char *p;
+
+	if (env && env[0])
+		return strdup(env);
+	if (run == NULL || run[0] == '\0') {
+		err_set(err, ERR_INTERNAL, "neither AUDIOD_SOCKET nor XDG_RUNTIME_DIR is set");
+		return NULL;
+	}
+	if (asprintf(&p, "%s/audiod/socket", run) < 0)
+		return NULL;
+	return p;
+}
+
+/* the socket's folder, created 0700 when it is missing */
+static int make_dir(const char *path, struct error *err)
+{
+	char *dir = strdup(path), *slash;
+	int r = 0;
+
+	if (dir == NULL)
+		return err_set(err, ERR_INTERNAL, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			r = err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+	}
+	free(dir);
+	return r;
+}
+
+static int listen_path(const char *path, struct error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set(err, ERR_INVALID_VALUE, "%s: path too long for a socket", path);
+	if (make_dir(path, err) < 0)
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* a socket left by a crashed daemon is removed; a live one is not ours to take */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(probe);
+		return err_set(err, ERR_INVALID_STATE, "%s: another audiod is listening", path);
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_set(err, ERR_IO, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 64) < 0) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static struct server *server_init(const struct server_config *cfg, struct core *core,
+				  struct error *err)
+{
+	struct server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		err_set(err, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->core = core;
+	s->listen_fd = -1;
+	s->start_ns = server_now_ns();
+	s->decode = decode_new();
+	if (s->decode == NULL) {
+		err_set(err, ERR_INTERNAL, "cannot start the decoding thread");
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static struct server *server_finish(struct server *s, struct error *err)
+{
+	int fl = fcntl(s->listen_fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(s->listen_fd, F_SETFL, fl | O_NONBLOCK);
+	if (session_create(s, "default", false, err) == NULL) {
+		server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct server *server_new_fd(const struct server_config *cfg, struct core *core, int fd,
+			     struct error *err)
+{
+	struct server *s = server_init(cfg, core, err);
+
+	if (s == NULL)
+		return NULL;
+	s->listen_fd = fd;
+	return server_finish(s, err);
+}
+
+struct server *server_new(const struct server_config *cfg, struct core *core, int listen_fd,
+			  struct error *err)
+{
+	struct server *s;
+
+	if (listen_fd >= 0)
+		return server_new_fd(cfg, core, listen_fd, err);
+	s = server_init(cfg, core, err);
+	if (s == NULL)
+		return NULL;
+	s->socket_path = cfg->socket ? strdup(cfg->socket) : default_path(err);
+	if (s->socket_path == NULL) {
+		if (err->code == ERR_OK)
+			err_set(err, ERR_INTERNAL, "out of memory");
+		server_free(s);
+		return NULL;
+	}
+	s->listen_fd = listen_path(s->socket_path, err);
+	if (s->listen_fd < 0) {
+		free(s->socket_path);
+		s->socket_path = NULL;
+		server_free(s);
+		return NULL;
+	}
+	log_info("listening on %s", s->socket_path);
+	return server_finish(s, err);
+}
+
+void server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	while (s->clients) {
+		struct client *c = s->clients;
+
+		s->clients = c->next;
+		client_free(s, c);
+	}
+	decode_free(s->decode);
+	/* the nodes go with the engine; buffers are ours */
+	session_collect(s, true);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->socket_path) {
+		unlink(s->socket_path);
+		free(s->socket_path);
+	}
+	free(s->fl);
+	free(s);
+}
+
+/* --- the loop ----------------------------------------------------------------------------- */
+
+static void reap(struct server *s)
+{
+	struct client **pp = &s->clients, *c;
+
+	while ((c = *pp) != NULL) {
+		if (c->dead) {
+			*pp = c->next;
+			client_free(s, c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+static bool busy_sessions(const struct server *s)
+{
+	for (const struct session *x = s->sessions; x; x = x->next)
+		if (x->fading)
+			return true;
+	return false;
+}
+
+int server_run(struct server *s, int sigfd)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0, n, i;
+	struct client *c;
+
+	for (;;) {
+		if (cap < s->n_clients + 3) {
+			cap = s->n_clients + 16;
+			free(pfd);
+			pfd = malloc(cap * sizeof(*pfd));
+			if (pfd == NULL)
+				return -ENOMEM;
+		}
+		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = decode_fd(s->decode), .events = POLLIN };
+		n = 3;
+		for (c = s->clients; c; c = c->next, n++)
+			pfd[n] = (struct pollfd){ .fd = c->fd,
+				.events = (short)((wants_input(c) ? POLLIN : 0) |
+						  (c->out_off < c->out_len ? POLLOUT : 0)) };
+		/* the renderer's returns have no fd: look often while commands are in flight */
+		if (poll(pfd, n, s->fl_len > 0 || busy_sessions(s) ? 2 : 50) < 0 && errno != EINTR) {
+			free(pfd);
+			return -errno;
+		}
+		drain(s);
+		if (pfd[0].revents & POLLIN) {
+			free(pfd);
+			return 0;
+		}
+		if (pfd[2].revents & POLLIN)
+			decoded(s);
+		for (c = s->clients, i = 3; c && i < n; c = c->next, i++) {
+			if (pfd[i].revents & (POLLERR | POLLNVAL))
+				c->dead = true;
+			else if (pfd[i].revents & (POLLIN | POLLHUP))
+				client_read(c);
+		}
+		/* clients whose lines waited (decoder, full output) may go on now */
+		for (c = s->clients; c; c = c->next) {
+			discard(c);
+			process(c);
+		}
+		if (pfd[1].revents & POLLIN)
+			for (i = 0; i < 16; i++)
+				accept_one(s);
+		session_collect(s, false);
+		xrun_check(s);
+		session_meter_tick(s);
+		for (c = s->clients; c; c = c->next)
+			out_flush(c);
+		reap(s);
+	}
+}

@@ -1,0 +1,214 @@
+/* server: the control thread's event loop and its state: the listening socket, clients with
+ * their line framing and ordered replies, sessions, the decoding worker.  shared by
+ * server.c (sockets, framing, loop), session.c (sessions, names, buffers) and handler.c
+ * (every protocol op).  control thread only, except where decode.h says otherwise. */
+#ifndef AUDIOD_SERVER_H
+#define AUDIOD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/error.h"
+
+struct core;
+struct decode;
+struct json_object;
+struct audio_buffer;
+struct engine_op;
+
+struct server_limits {
+	uint32_t clients;		/* connections at once */
+	uint32_t nodes;			/* per session */
+	uint64_t buffer_bytes;		/* per session */
+	size_t max_line;		/* bytes, a request line */
+	uint32_t queued;		/* per connection: requests waiting for their reply */
+};
+
+struct server_config {
+	const char *socket;		/* NULL: $AUDIOD_SOCKET, else $XDG_RUNTIME_DIR/audiod/socket */
+	struct server_limits limits;
+};
+
+/* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session, 16 MiB lines, 1024
+ * queued requests per connection */
+void server_config_defaults(struct server_config *cfg);
+
+/* event subscriptions */
+enum {
+	SUB_ENDED = 1 << 0,
+	SUB_XRUN = 1 << 1,
+	SUB_SESSION = 1 << 2,
+	SUB_METER = 1 << 3,
+};
+
+/* one reply in a connection's ordered queue */
+struct pending {
+	struct pending *next;
+	struct json_object *reply;	/* NULL while waiting (sync, decoding) */
+	uint64_t sync_tag;		/* sync: ready once this command is applied; 0: none */
+	struct json_object *waiting;	/* sync: the reply to complete with "frame" */
+};
+
+struct session;
+
+struct client {
+	struct client *next;
+	struct server *srv;
+	int fd;
+	uint64_t serial;		/* for logs */
+	char name[64];			/* from the hello op */
+	struct session *session;
+
+	char *in;			/* unparsed input */
+	size_t in_len, in_cap;
+	bool discarding;		/* skipping the rest of an over-long line */
+
+	char *out;			/* bytes to write */
+	size_t out_len, out_off, out_cap;
+
+	struct pending *head, *tail;	/* replies in request order */
+	uint32_t n_pending;
+	bool decoding;			/* a buffer or load is with the worker: later lines wait */
+
+	void *job;			/* the decode job in flight (struct decode_job) */
+	uint64_t last_tag;		/* newest command submitted, 0: none */
+	uint64_t applied_tag;		/* newest command of ours the renderer applied */
+	uint64_t last_frame;		/* frame the newest applied one took effect at */
+	uint32_t events;		/* SUB_* */
+	bool dead;			/* closed: freed at the end of the loop iteration */
+};
+
+/* a named buffer of a session */
+struct sbuf {
+	struct sbuf *next;
+	char *name;
+	struct audio_buffer *buf;	/* one reference */
+	struct json_object *spec;	/* the BUFSPEC it came from, for save */
+	size_t bytes;
+};
+
+struct session {
+	struct session *next;
+	char *name;
+	bool ephemeral;
+	uint32_t clients;		/* attached connections */
+	bool fading;			/* closing: bus ramps down, nodes go at free_frame */
+	uint64_t free_frame;
+	int meter;			/* meter slot, -1: none */
+	struct sbuf *buffers;
+	uint64_t buffer_bytes;
+	uint32_t nodes;			/* the session's nodes, its bus not counted */
+};
+
+/* a command submitted to the renderer, awaiting its return */
+struct inflight {
+	uint64_t tag;
+	struct client *client;		/* NULL: the server's own (fades, frees) */
+	uint64_t receipt_ns;		/* CLOCK_MONOTONIC the request arrived */
+	uint64_t submit_ns;
+	bool timed;			/* had "at": its latency is not the server's */
+};
+
+#define LATENCY_BUCKETS 2000		/* 50 us each: up to 100 ms, then one overflow bucket */
+
+struct server {
+	struct server_config cfg;
+	struct core *core;
+	struct decode *decode;
+	int listen_fd;
+	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
+	struct client *clients;
+	uint32_t n_clients;
+	uint64_t next_serial;
+	struct session *sessions;
+	uint32_t meters_used[2];	/* bitmap of RENDER_METERS slots */
+
+	uint64_t next_tag;
+	struct inflight *fl;		/* ring of submitted commands, in order */
+	size_t fl_head, fl_len, fl_cap;
+
+	uint64_t latency[LATENCY_BUCKETS + 1];
+	uint64_t latency_count;
+	uint64_t latency_max_ns;
+
+	uint64_t start_ns;
+	uint64_t last_xruns;
+	uint64_t last_meter_ns;
+	bool stopping;
+};
+
+/* --- server.c ---------------------------------------------------------------------------- */
+
+/* a server on its own listening socket (created at cfg->socket or the default path, its
+ * directory 0700), or on listen_fd >= 0 (already listening: socket activation).  NULL with
+ * err set. */
+struct server *server_new(const struct server_config *cfg, struct core *core, int listen_fd,
+			  struct error *err);
+/* the listening fd alone (socket activation); cfg->socket is ignored */
+struct server *server_new_fd(const struct server_config *cfg, struct core *core, int fd,
+			     struct error *err);
+void server_free(struct server *s);
+/* the loop until sigfd becomes readable (SIGINT/SIGTERM).  0 or -errno. */
+int server_run(struct server *s, int sigfd);
+
+uint64_t server_now_ns(void);
+/* queues a reply (consumed) at the tail of c's reply queue, ready */
+void server_reply(struct client *c, struct json_object *reply);
+/* a waiting entry at the tail, filled in later with server_complete */
+struct pending *server_reply_wait(struct client *c);
+void server_complete(struct client *c, struct pending *p, struct json_object *reply);
+/* sends an event line (consumed) to every client subscribed to `mask` */
+void server_broadcast(struct server *s, uint32_t mask, struct json_object *event);
+/* submits an op chain (space was checked); records it for sync and latency */
+void server_submit(struct server *s, struct client *c, struct engine_op *op, uint64_t at,
+		   uint64_t receipt_ns);
+
+/* --- session.c --------------------------------------------------------------------------- */
+
+struct session *session_find(struct server *s, const char *name);
+/* creates a live session with its bus; NULL with err set */
+struct session *session_create(struct server *s, const char *name, bool ephemeral,
+			       struct error *err);
+/* moves c to session (NULL: detach), fading out an ephemeral session it leaves empty */
+void session_attach(struct server *s, struct client *c, struct session *sess);
+/* fades the session out and schedules its nodes and buffers to be freed */
+void session_close(struct server *s, struct session *sess);
+/* frees the nodes of fading sessions whose fade has played; at shutdown (all) everything */
+void session_collect(struct server *s, bool all);
+/* engine name of a client's node name: "x" -> "S:x", "destination" -> "S:bus", "s/x" ->
+ * "s:x", "listener" stays.  0 or -1 with err set (too long). */
+int session_map(const struct session *sess, const char *name, char *out, size_t size,
+		struct error *err);
+/* the client's name for an engine node name, relative to sess ("S:x" -> "x", "s:x" ->
+ * "s/x") */
+const char *session_unmap(const struct session *sess, const char *ename, char *buf, size_t size);
+/* true when the engine name belongs to sess (its bus included) */
+bool session_owns(const struct session *sess, const char *ename);
+/* removes "S:" prefixes from an error message */
+void session_strip(const struct session *sess, struct error *err);
+
+struct sbuf *session_buffer(struct session *sess, const char *name);
+/* adds or replaces a named buffer (takes buf's reference and a reference to spec) */
+void session_buffer_put(struct session *sess, const char *name, struct audio_buffer *buf,
+			struct json_object *spec);
+int session_buffer_free(struct session *sess, const char *name, struct error *err);
+/* the session's buffer holding b, or NULL */
+struct sbuf *session_buffer_of(struct session *sess, const struct audio_buffer *b);
+uint32_t session_count_nodes(struct server *s, const struct session *sess);
+/* a {"sessions":[...]} entry list */
+struct json_object *session_list(struct server *s);
+/* meter events, a few times a second */
+void session_meter_tick(struct server *s);
+
+/* --- handler.c --------------------------------------------------------------------------- */
+
+/* one request line, parsed; exactly one reply is queued for it, now or later */
+void handler_request(struct client *c, struct json_object *req, uint64_t receipt_ns);
+/* a decode job came back */
+void handler_decoded(struct server *s, void *job);
+/* a command of c was applied at frame (sync replies) */
+void handler_applied(struct client *c, uint64_t tag, uint64_t frame);
+
+#endif
