@@ -20,6 +20,7 @@ struct core {
 	struct ring ring;
 	struct spsc cmds;		/* struct render_cmd */
 	struct spsc rets;		/* struct render_ret */
+	uint32_t inflight;		/* submitted, not drained: queued or held for `at` */
 	struct render *render;
 	struct output *output;
 	bool started;
@@ -230,9 +231,12 @@ struct engine *core_engine(struct core *c)
 	return c->engine;
 }
 
+/* commands held by the renderer for a later `at` count: it holds at most a queue's worth */
 uint32_t core_space(const struct core *c)
 {
-	return spsc_space(&c->cmds);
+	uint32_t space = c->cfg.queue - c->inflight, q = spsc_space(&c->cmds);
+
+	return q < space ? q : space;
 }
 
 int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag)
@@ -244,7 +248,10 @@ int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag)
 		.submit_ns = core_now_ns(),
 	};
 
-	return spsc_push(&c->cmds, &cmd) ? 0 : -EBUSY;
+	if (core_space(c) == 0 || !spsc_push(&c->cmds, &cmd))
+		return -EBUSY;
+	c->inflight++;
+	return 0;
 }
 
 uint32_t core_drain(struct core *c, core_applied_fn fn, void *data)
@@ -253,6 +260,7 @@ uint32_t core_drain(struct core *c, core_applied_fn fn, void *data)
 	uint32_t n = 0;
 
 	while (spsc_pop(&c->rets, &ret)) {
+		c->inflight--;
 		engine_op_free(c->engine, ret.op);
 		c->last_frame = ret.frame;
 		c->lat_last_ns = ret.latency_ns;
@@ -271,7 +279,7 @@ void core_get_stats(struct core *c, struct core_stats *st)
 {
 	output_get_stats(c->output, &st->output);
 	render_get_stats(c->render, &st->render);
-	st->queued = spsc_count(&c->cmds);
+	st->queued = c->inflight;	/* waiting in the queue or held for their `at` */
 	st->frame = engine_frame(c->engine);
 	st->last_applied_frame = c->last_frame;
 	st->latency_last_ns = c->lat_last_ns;

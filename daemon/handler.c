@@ -1218,7 +1218,7 @@ static int op_sync(struct req *r)
 
 	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
 		return fail(r, &err);
-	if (c->last_tag == 0 || c->applied_tag >= c->last_tag) {
+	if (!server_outstanding(r->s, c, c->last_tag)) {
 		res = json_object_new_object();
 		json_object_object_add(res, "frame", json_object_new_int64((int64_t)(
 			c->last_tag ? c->last_frame : engine_frame(r->e))));
@@ -1232,21 +1232,25 @@ static int op_sync(struct req *r)
 	return 0;
 }
 
+/* a sync replies once every command of its client up to its own tag has applied; the
+ * frame is the latest at which one of them took effect */
 void handler_applied(struct client *c, uint64_t tag, uint64_t frame)
 {
 	struct pending *p;
 	struct json_object *o;
 	bool any = false;
 
-	c->applied_tag = tag;
-	c->last_frame = frame;
+	(void)tag;
+	if (frame > c->last_frame)
+		c->last_frame = frame;
 	for (p = c->head; p; p = p->next) {
-		if (p->sync_tag != tag || p->waiting == NULL)
+		if (p->waiting == NULL || p->sync_tag == 0 ||
+		    server_outstanding(c->srv, c, p->sync_tag))
 			continue;
 		o = p->waiting;
 		p->waiting = NULL;
 		p->sync_tag = 0;
-		json_object_object_add(o, "frame", json_object_new_int64((int64_t)frame));
+		json_object_object_add(o, "frame", json_object_new_int64((int64_t)c->last_frame));
 		p->reply = o;
 		any = true;
 	}

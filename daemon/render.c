@@ -43,6 +43,8 @@ struct render {
 
 	/* render thread only */
 	float *scratch;			/* channels * QUANTUM interleaved floats */
+	struct render_cmd *held;	/* popped but due later, by `at` (stable order) */
+	uint32_t n_held, held_cap;	/* held_cap = command queue capacity */
 	uint64_t seen_underruns;	/* ring underrun count at the last lead change */
 	uint64_t calm_since;		/* frame of the last underrun or lead change */
 	uint32_t fade_pos;		/* frames of the fade-out ramp written */
@@ -134,22 +136,52 @@ static void render_adapt(struct render *r, uint64_t frame)
 	atomic_store_explicit(&r->lead, lead, memory_order_relaxed);
 }
 
-/* commits the due commands in queue order; a command not yet due holds back the ones
- * behind it.  never takes one it could not hand back. */
+static void render_commit(struct render *r, const struct render_cmd *c, uint64_t frame,
+			  uint64_t start_ns)
+{
+	struct render_ret ret;
+
+	engine_commit(r->engine, c->op);
+	ret.op = c->op;
+	ret.tag = c->tag;
+	ret.frame = frame;
+	ret.latency_ns = start_ns > c->submit_ns ? start_ns - c->submit_ns : 0;
+	spsc_push(r->rets, &ret);
+	counter_add(&r->applied, 1);
+}
+
+/* keeps a command for its `at`, after those due at the same time or earlier */
+static void render_hold(struct render *r, const struct render_cmd *c)
+{
+	uint32_t i = r->n_held;
+
+	while (i > 0 && r->held[i - 1].at > c->at)
+		i--;
+	memmove(&r->held[i + 1], &r->held[i], (r->n_held - i) * sizeof(*c));
+	r->held[i] = *c;
+	r->n_held++;
+}
+
+/* commits the commands due in this quantum: the held ones first (submitted before anything
+ * still queued), then the queue in order.  a command with a later `at` waits in `held`
+ * without holding back the ones behind it.  the control side keeps at most the queue's
+ * capacity in flight, so `held` and the return queue never overflow. */
 static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 {
 	struct render_cmd c;
-	struct render_ret ret;
+	uint32_t done = 0;
 
-	while (spsc_space(r->rets) > 0 && spsc_peek(r->cmds, &c) && c.at <= frame) {
-		spsc_pop(r->cmds, &c);
-		engine_commit(r->engine, c.op);
-		ret.op = c.op;
-		ret.tag = c.tag;
-		ret.frame = frame;
-		ret.latency_ns = start_ns > c.submit_ns ? start_ns - c.submit_ns : 0;
-		spsc_push(r->rets, &ret);
-		counter_add(&r->applied, 1);
+	while (done < r->n_held && r->held[done].at <= frame && spsc_space(r->rets) > 0)
+		render_commit(r, &r->held[done++], frame, start_ns);
+	if (done) {
+		r->n_held -= done;
+		memmove(r->held, r->held + done, r->n_held * sizeof(*r->held));
+	}
+	while (spsc_space(r->rets) > 0 && r->n_held < r->held_cap && spsc_pop(r->cmds, &c)) {
+		if (c.at <= frame)
+			render_commit(r, &c, frame, start_ns);
+		else
+			render_hold(r, &c);
 	}
 }
 
@@ -328,9 +360,13 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 	r->meter_fall = expf(-(float)QUANTUM / (float)(r->rate * 0.3));
 	r->wakefd = eventfd(0, EFD_CLOEXEC);
 	r->scratch = calloc((size_t)QUANTUM * r->channels, sizeof(float));
-	if (r->wakefd < 0 || r->scratch == NULL || sem_init(&r->ready, 0, 0) < 0) {
+	r->held_cap = cmds->mask + 1;
+	r->held = calloc(r->held_cap, sizeof(*r->held));
+	if (r->wakefd < 0 || r->scratch == NULL || r->held == NULL ||
+	    sem_init(&r->ready, 0, 0) < 0) {
 		if (r->wakefd >= 0)
 			close(r->wakefd);
+		free(r->held);
 		free(r->scratch);
 		free(r);
 		return NULL;
@@ -343,8 +379,12 @@ void render_free(struct render *r)
 	if (r == NULL)
 		return;
 	render_stop(r);
+	/* held for a later `at` and never committed: the engine goes with us */
+	while (r->n_held)
+		engine_op_free(r->engine, r->held[--r->n_held].op);
 	sem_destroy(&r->ready);
 	close(r->wakefd);
+	free(r->held);
 	free(r->scratch);
 	free(r);
 }

@@ -215,23 +215,48 @@ static void latency_add(struct server *s, uint64_t ns)
 		s->latency_max_ns = ns;
 }
 
+/* marks a command applied and retires the applied ones at the head: commands held for a
+ * later `at` let later ones apply first, so the table can have holes */
 static void on_applied(void *data, uint64_t tag, uint64_t frame, uint64_t latency_ns)
 {
 	struct server *s = data;
-	struct inflight f;
+	struct inflight *f = NULL;
+	struct client *c;
+	size_t i;
 
-	if (s->fl_len == 0)
+	for (i = 0; i < s->fl_len; i++) {
+		f = &s->fl[(s->fl_head + i) % s->fl_cap];
+		if (f->tag == tag)
+			break;
+	}
+	if (i == s->fl_len) {
+		log_error("applied tag %llu was never submitted", (unsigned long long)tag);
 		return;
-	f = s->fl[s->fl_head];
-	s->fl_head = (s->fl_head + 1) % s->fl_cap;
-	s->fl_len--;
-	if (f.tag != tag)
-		log_error("applied tag %llu, expected %llu", (unsigned long long)tag,
-			  (unsigned long long)f.tag);
-	if (!f.timed && f.client)
-		latency_add(s, latency_ns + (f.submit_ns - f.receipt_ns));
-	if (f.client)
-		handler_applied(f.client, tag, frame);
+	}
+	f->applied = true;
+	c = f->client;
+	if (!f->timed && c)
+		latency_add(s, latency_ns + (f->submit_ns - f->receipt_ns));
+	while (s->fl_len && s->fl[s->fl_head].applied) {
+		s->fl_head = (s->fl_head + 1) % s->fl_cap;
+		s->fl_len--;
+	}
+	if (c)
+		handler_applied(c, tag, frame);
+}
+
+bool server_outstanding(const struct server *s, const struct client *c, uint64_t upto)
+{
+	size_t i;
+
+	for (i = 0; i < s->fl_len; i++) {
+		const struct inflight *f = &s->fl[(s->fl_head + i) % s->fl_cap];
+		if (f->tag > upto)
+			break;
+		if (f->client == c && !f->applied)
+			return true;
+	}
+	return false;
 }
 
 static void forget_client(struct server *s, struct client *c)

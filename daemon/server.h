@@ -74,8 +74,7 @@ struct client {
 
 	void *job;			/* the decode job in flight (struct decode_job) */
 	uint64_t last_tag;		/* newest command submitted, 0: none */
-	uint64_t applied_tag;		/* newest command of ours the renderer applied */
-	uint64_t last_frame;		/* frame the newest applied one took effect at */
+	uint64_t last_frame;		/* latest frame one of ours took effect at */
 	uint32_t events;		/* SUB_* */
 	bool dead;			/* closed: freed at the end of the loop iteration */
 };
@@ -109,6 +108,7 @@ struct inflight {
 	uint64_t receipt_ns;		/* CLOCK_MONOTONIC the request arrived */
 	uint64_t submit_ns;
 	bool timed;			/* had "at": its latency is not the server's */
+	bool applied;			/* commands held for a later `at` apply out of order */
 };
 
 #define LATENCY_BUCKETS 2000		/* 50 us each: up to 100 ms, then one overflow bucket */
@@ -210,5 +210,7 @@ void handler_request(struct client *c, struct json_object *req, uint64_t receipt
 void handler_decoded(struct server *s, void *job);
 /* a command of c was applied at frame (sync replies) */
 void handler_applied(struct client *c, uint64_t tag, uint64_t frame);
+/* does c have a command up to tag `upto` that the renderer has not applied yet? */
+bool server_outstanding(const struct server *s, const struct client *c, uint64_t upto);
 
 #endif

@@ -39,6 +39,7 @@ struct engine {
 	struct graph graph;
 	struct node **names;		/* hash table by name, chained by hash_next */
 	uint32_t names_cap;		/* buckets, a power of two */
+	uint64_t plan_seq;		/* control: plans built so far */
 	uint32_t batch;			/* open engine_batch_begin calls */
 	bool batch_dirty;		/* the model changed since the last plan */
 	struct node *batch_dead;	/* deleted during the batch, linked by model_next */
@@ -48,6 +49,7 @@ struct engine {
 
 	/* render side */
 	struct plan *plan;
+	uint64_t render_seq;		/* seq of the plan in use */
 	struct bus scratch;		/* param input sums (mono) */
 	struct bus silent_out;
 
@@ -86,6 +88,8 @@ static double engine_now(const struct engine *e)
 	return (double)engine_frame(e) / e->sample_rate;
 }
 
+/* an op naming a node keeps it alive: a deleted node may still have ops in flight (held
+ * for a later `at`), and is freed with the last of them */
 static struct engine_op *op_new(enum op_kind kind, struct node *n)
 {
 	struct engine_op *op = calloc(1, sizeof(*op));
@@ -93,8 +97,16 @@ static struct engine_op *op_new(enum op_kind kind, struct node *n)
 	if (op) {
 		op->kind = kind;
 		op->node = n;
+		if (n)
+			n->op_refs++;
 	}
 	return op;
+}
+
+static void node_release(struct node *n)
+{
+	if (n->dead && n->op_refs == 0)
+		node_free(n);
 }
 
 static void model_add(struct engine *e, struct node *n);
@@ -124,6 +136,7 @@ static int plan_op(struct engine *e, struct node *dead, struct engine_op **op, s
 	p = graph_plan(&e->graph, err);
 	if (p == NULL)
 		return -1;
+	p->seq = ++e->plan_seq;
 	if (dead)
 		dead->model_next = NULL;
 	*op = op_new(OP_PLAN, NULL);
@@ -834,8 +847,12 @@ static void commit_one(struct engine *e, struct engine_op *op)
 
 	switch (op->kind) {
 	case OP_PLAN:
-		if (op->plan == NULL)
-			break;	/* an edit inside a batch: engine_batch_end's op carries the plan */
+		/* NULL: an edit inside a batch, whose engine_batch_end op carries the plan.
+		 * older: an op held for its `at` while later edits went ahead; their plan
+		 * already holds this op's change */
+		if (op->plan == NULL || op->plan->seq <= e->render_seq)
+			break;
+		e->render_seq = op->plan->seq;
 		old = e->plan;
 		e->plan = op->plan;
 		op->plan = old;
@@ -881,12 +898,17 @@ void engine_op_free(struct engine *e, struct engine_op *op)
 		while (op->dead) {
 			struct node *d = op->dead;
 			op->dead = d->model_next;
-			node_free(d);
+			d->dead = true;
+			node_release(d);
 		}
 		if (op->kind == OP_ATTR && op->attr->release && op->staged)
 			op->attr->release(op->node, op->staged);
 		free_value(&op->value);
 		param_update_free(op->update);
+		if (op->node) {
+			op->node->op_refs--;
+			node_release(op->node);
+		}
 		free(op);
 	}
 }

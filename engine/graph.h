@@ -38,6 +38,7 @@ struct plan_entry {
 };
 
 struct plan {
+	uint64_t seq;		/* order of building: a renderer never swaps in an older plan */
 	uint32_t n;
 	struct plan_entry *entries;
 };

@@ -119,6 +119,8 @@ struct node {
 	uint32_t plan_index;		/* scratch for plan building */
 	uint32_t mark;			/* scratch for plan building */
 	uint32_t model_in, model_out;	/* edges into and out of this node */
+	uint32_t op_refs;		/* ops that name this node and are not freed yet */
+	bool dead;			/* deleted: freed when the last op naming it is */
 	/* render */
 	bool in_cycle;			/* breaks a cycle: process_read/process_write */
 	bool tail;			/* set by kinds that still ring after input stops */

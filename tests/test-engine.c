@@ -414,6 +414,39 @@ static void delete_inside_a_batch_frees_the_node_after_the_plan_drops_it(void **
 	engine_free(e);
 }
 
+/* the daemon holds ops for their `at` while later ones go ahead: a late op must neither
+ * bring back an older graph nor touch a node deleted meanwhile */
+static void held_ops_may_commit_after_later_ones(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *held_connect = NULL, *held_param = NULL, *op = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "a", NULL, 0);
+	create(e, "ConstantSourceNode", "x", NULL, 0);
+	start(e, "a", 0);
+	start(e, "x", 0);
+	/* held: connect a (plan 1); then x connects and is deleted, both committed at once */
+	assert_int_equal(engine_op_connect(e, "a", "destination", -1, -1, &held_connect, &err), 0);
+	assert_int_equal(engine_op_param(e, "x.offset", "value", (double[]){ 0.5 }, 1, NULL, 0,
+					 NULL, &held_param, &err), 0);
+	connect(e, "x", "destination", -1, -1);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 2.0f, 0.0f);	/* the later plan holds a too */
+	ok(e, engine_op_delete(e, "x", &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	/* now the held ops: the old plan (without x, without... the later edits) is skipped,
+	 * the param change lands on the deleted node kept alive for it */
+	engine_exec(e, held_connect);
+	engine_exec(e, held_param);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +464,7 @@ int main(void)
 		cmocka_unit_test(cycle_through_a_delay_is_allowed_and_delays_by_at_least_one_quantum),
 		cmocka_unit_test(batch_builds_one_plan_and_commits_together),
 		cmocka_unit_test(delete_inside_a_batch_frees_the_node_after_the_plan_drops_it),
+		cmocka_unit_test(held_ops_may_commit_after_later_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,7 +103,7 @@ static void prefill_reaches_guess_plus_lead(void **state)
 	assert_int_equal(engine_frame(fx.e), 512);
 }
 
-static void a_command_waits_for_its_frame_and_holds_later_ones(void **state)
+static void a_command_waits_for_its_frame_without_holding_later_ones(void **state)
 {
 	struct render_ret ret;
 
@@ -113,17 +113,46 @@ static void a_command_waits_for_its_frame_and_holds_later_ones(void **state)
 	push(gain_op("b"), RENDER_AT_NOW, 2);
 	consume(256);		/* renders the quanta at 512 and 640 */
 	wait_fill(512);
+	/* b went ahead in the first quantum; a waits for 1024 */
+	assert_true(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(ret.tag, 2);
+	assert_int_equal(ret.frame, 512);
+	engine_op_free(fx.e, ret.op);
 	assert_false(spsc_pop(&fx.rets, &ret));
-	assert_int_equal(spsc_count(&fx.cmds), 2);
+	assert_int_equal(spsc_count(&fx.cmds), 0);
 	consume(512);		/* 768, 896, 1024, 1152 */
 	wait_fill(512);
 	assert_true(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(ret.tag, 1);
 	assert_int_equal(ret.frame, 1024);
 	engine_op_free(fx.e, ret.op);
+	assert_false(spsc_pop(&fx.rets, &ret));
+}
+
+static void held_commands_keep_their_order_by_time(void **state)
+{
+	struct render_ret ret;
+
+	setup_with(256, 1024, 10);
+	assert_int_equal(render_start(fx.r), 0);
+	push(gain_op("late"), 1152, 1);
+	push(gain_op("early"), 1024, 2);
+	push(gain_op("early2"), 1024, 3);
+	for (int i = 0; i < 3; i++) {	/* 512 .. 1152, two quanta at a time */
+		consume(256);
+		wait_fill(512);
+	}
 	assert_true(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(ret.tag, 2);
 	assert_int_equal(ret.frame, 1024);
+	engine_op_free(fx.e, ret.op);
+	assert_true(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(ret.tag, 3);
+	assert_int_equal(ret.frame, 1024);
+	engine_op_free(fx.e, ret.op);
+	assert_true(spsc_pop(&fx.rets, &ret));
+	assert_int_equal(ret.tag, 1);
+	assert_int_equal(ret.frame, 1152);
 	engine_op_free(fx.e, ret.op);
 }
 
@@ -196,8 +225,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(prefill_reaches_guess_plus_lead, teardown),
-		cmocka_unit_test_teardown(a_command_waits_for_its_frame_and_holds_later_ones,
+		cmocka_unit_test_teardown(a_command_waits_for_its_frame_without_holding_later_ones,
 					  teardown),
+		cmocka_unit_test_teardown(held_commands_keep_their_order_by_time, teardown),
 		cmocka_unit_test_teardown(an_underrun_grows_the_lead_and_calm_shrinks_it, teardown),
 		cmocka_unit_test_teardown(fade_ramps_linearly_to_silence, teardown),
 	};
