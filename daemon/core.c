@@ -21,6 +21,7 @@ struct core {
 	struct spsc cmds;		/* struct render_cmd */
 	struct spsc rets;		/* struct render_ret */
 	uint32_t inflight;		/* submitted, not drained: queued or held for `at` */
+	uint64_t beats_seen;		/* render_beats at the last core_alive */
 	struct render *render;
 	struct output *output;
 	bool started;
@@ -303,4 +304,18 @@ void core_meter_get(struct core *c, uint32_t slot, float *peak, float *rms)
 uint32_t core_queue_capacity(const struct core *c)
 {
 	return c->cfg.queue;
+}
+
+bool core_alive(struct core *c)
+{
+	uint64_t b = render_beats(c->render);
+	bool alive = b != c->beats_seen;
+
+	c->beats_seen = b;
+	return alive;
+}
+
+void core_poke(struct core *c)
+{
+	render_wake(c->render);
 }

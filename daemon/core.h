@@ -81,6 +81,11 @@ uint32_t core_drain(struct core *c, core_applied_fn fn, void *data);
 
 void core_get_stats(struct core *c, struct core_stats *st);
 
+/* the watchdog's view of the render thread: core_alive is true when the thread went round
+ * its loop since the previous call; core_poke then wakes it for the next check */
+bool core_alive(struct core *c);
+void core_poke(struct core *c);
+
 /* level meters on nodes (render_meter_set / render_meter_get) */
 void core_meter_set(struct core *c, uint32_t slot, struct node *n);
 void core_meter_get(struct core *c, uint32_t slot, float *peak, float *rms);

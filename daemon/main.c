@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pipewire/pipewire.h>
@@ -15,6 +16,7 @@
 #include "demo.h"
 #include "engine/engine.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "rtcheck.h"
 #include "server.h"
@@ -42,6 +44,74 @@ static void drain_events(struct core *c)
 	core_drain(c, NULL, NULL);
 	while (engine_event_pop(core_engine(c), &ev))
 		log_debug("event %d: node %u at %.6f s", (int)ev.type, ev.node_id, ev.time);
+}
+
+#define STATUS_EVERY_NS 5000000000ull
+
+/* systemd's view, from the control loop: READY=1 once we listen and PipeWire plays us,
+ * STATUS= now and then, WATCHDOG=1 only while the render thread goes round its loop */
+struct supervise {
+	struct core *core;
+	struct server *srv;
+	bool ready;
+	uint64_t watchdog_ns;		/* half systemd's interval; 0: no watchdog */
+	uint64_t next_watchdog, next_status;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void status_line(struct supervise *sv, char *buf, size_t size)
+{
+	struct core_stats st;
+	size_t sessions = 0;
+	struct session *x;
+
+	core_get_stats(sv->core, &st);
+	for (x = sv->srv->sessions; x; x = x->next)
+		sessions++;
+	snprintf(buf, size, "%s, %u Hz, %u client%s, %zu session%s, %zu nodes, "
+		 "underruns %llu, load %.0f%%",
+		 st.output.streaming ? "playing" : "waiting for PipeWire",
+		 (unsigned)engine_sample_rate(core_engine(sv->core)), sv->srv->n_clients,
+		 sv->srv->n_clients == 1 ? "" : "s", sessions, sessions == 1 ? "" : "s",
+		 engine_node_count(core_engine(sv->core)),
+		 (unsigned long long)st.render.underruns, st.render.load_avg * 100);
+}
+
+static void supervise_tick(void *data)
+{
+	struct supervise *sv = data;
+	uint64_t t = now_ns();
+	char line[200];
+
+	if (!sv->ready) {
+		struct core_stats st;
+		core_get_stats(sv->core, &st);
+		if (st.output.streaming) {
+			status_line(sv, line, sizeof(line));
+			notify_ready(line);
+			sv->ready = true;
+			sv->next_status = t + STATUS_EVERY_NS;
+		}
+	} else if (t >= sv->next_status) {
+		status_line(sv, line, sizeof(line));
+		notify_status("%s", line);
+		sv->next_status = t + STATUS_EVERY_NS;
+	}
+	if (sv->watchdog_ns && t >= sv->next_watchdog) {
+		if (core_alive(sv->core))
+			notify_watchdog();
+		else
+			log_warn("render thread did not answer: no watchdog ping");
+		core_poke(sv->core);
+		sv->next_watchdog = t + sv->watchdog_ns;
+	}
 }
 
 static void rtcheck_selftest(void)
@@ -73,9 +143,8 @@ int main(int argc, char **argv)
 	struct error err = { 0 };
 	struct server *srv = NULL;
 	struct core *c;
-	/* socket activation hands us a listening fd here (sd_listen_fds); -1: our own socket */
-	int listen_fd = -1;
-	int res, sigfd;
+	struct supervise sv = { 0 };
+	int listen_fd, res, sigfd;
 
 	if ((res = options_parse(&o, argc, argv)) != 0)
 		return res > 0 ? EXIT_SUCCESS : 2;
@@ -85,6 +154,10 @@ int main(int argc, char **argv)
 		rtcheck_selftest();
 		return EXIT_FAILURE;
 	}
+	/* socket activation hands us the listening socket; -1: we make our own */
+	listen_fd = notify_listen_fd();
+	if (listen_fd >= 0)
+		log_info("socket activation: listening socket from systemd");
 	sigfd = block_signals();
 	if (sigfd < 0) {
 		log_error("signalfd: %s", strerror(errno));
@@ -102,7 +175,13 @@ int main(int argc, char **argv)
 		log_error("%s", err.msg);
 		res = -1;
 	} else if (!o.demo || (res = demo_start(c)) == 0) {
+		sv.core = c;
+		sv.srv = srv;
+		sv.watchdog_ns = notify_watchdog_usec() * 1000 / 2;
+		core_poke(c);
+		server_set_tick(srv, supervise_tick, &sv);
 		res = server_run(srv, sigfd);
+		notify_stopping();
 		log_info("stopping");
 		report_final(c);
 	}

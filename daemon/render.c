@@ -60,6 +60,7 @@ struct render {
 	_Atomic uint64_t recent_max_ns;	/* worst quantum of the last completed window */
 	_Atomic uint32_t fade_len;	/* frames; 0: no fade requested */
 	_Atomic bool faded;
+	_Atomic uint64_t beats;		/* loop iterations */
 	_Atomic bool rt;
 	_Atomic int priority;
 
@@ -321,6 +322,8 @@ static void *render_main(void *data)
 	while (!atomic_load(&r->stop)) {
 		render_wait(r);
 		render_fill(r);
+		/* proof of life for the watchdog: the control thread wakes us now and then */
+		atomic_fetch_add_explicit(&r->beats, 1, memory_order_relaxed);
 	}
 	rtcheck_leave();
 	return NULL;
@@ -372,6 +375,11 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 		return NULL;
 	}
 	return r;
+}
+
+uint64_t render_beats(const struct render *r)
+{
+	return atomic_load_explicit(&((struct render *)r)->beats, memory_order_relaxed);
 }
 
 void render_free(struct render *r)

@@ -63,6 +63,9 @@ struct render_stats {
 struct render *render_new(const struct render_config *cfg, struct engine *engine,
 			  struct ring *ring, struct spsc *cmds, struct spsc *rets);
 void render_free(struct render *r);
+/* loop iterations so far: wake the thread with render_wake and see this advance to know it
+ * is alive (the watchdog), whether or not PipeWire is consuming */
+uint64_t render_beats(const struct render *r);
 
 /* starts the thread, which prefills the ring before returning.  0 or a negative errno. */
 int render_start(struct render *r);

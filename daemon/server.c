@@ -819,5 +819,13 @@ int server_run(struct server *s, int sigfd)
 		for (c = s->clients; c; c = c->next)
 			out_flush(c);
 		reap(s);
+		if (s->tick)
+			s->tick(s->tick_data);
 	}
+}
+
+void server_set_tick(struct server *s, void (*fn)(void *data), void *data)
+{
+	s->tick = fn;
+	s->tick_data = data;
 }

@@ -116,6 +116,8 @@ struct inflight {
 struct server {
 	struct server_config cfg;
 	struct core *core;
+	void (*tick)(void *data);	/* server_set_tick */
+	void *tick_data;
 	struct decode *decode;
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
@@ -151,6 +153,8 @@ struct server *server_new_fd(const struct server_config *cfg, struct core *core,
 			     struct error *err);
 void server_free(struct server *s);
 /* the loop until sigfd becomes readable (SIGINT/SIGTERM).  0 or -errno. */
+/* called from the loop at least every 50 ms (systemd notifications, status) */
+void server_set_tick(struct server *s, void (*fn)(void *data), void *data);
 int server_run(struct server *s, int sigfd);
 
 uint64_t server_now_ns(void);

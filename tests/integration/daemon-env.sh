@@ -36,6 +36,7 @@ daemon_stop() {
 	wait "$AUDIOD_PID"
 	rc=$?
 	[ "$rc" -eq 0 ] || fail "audiod exited with status $rc"
+	[ -e "$SOCK" ] && fail "audiod left its socket behind"
 	grep -q 'rtcheck:' "$PW_ENV/audiod.log" && fail "rtcheck reported a real-time violation"
 	grep 'totals:' "$PW_ENV/audiod.log"
 	return 0
