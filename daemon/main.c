@@ -146,8 +146,10 @@ int main(int argc, char **argv)
 	struct supervise sv = { 0 };
 	int listen_fd, res, sigfd;
 
-	if ((res = options_parse(&o, argc, argv)) != 0)
+	if ((res = options_parse(&o, argc, argv)) != 0) {
+		options_fini(&o);
 		return res > 0 ? EXIT_SUCCESS : 2;
+	}
 	log_init(o.level, getenv("JOURNAL_STREAM") != NULL);
 	pw_init(NULL, NULL);
 	if (o.rtcheck_selftest) {
@@ -191,5 +193,6 @@ int main(int argc, char **argv)
 	core_free(c);
 	close(sigfd);
 	pw_deinit();
+	options_fini(&o);
 	return res < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

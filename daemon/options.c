@@ -3,10 +3,12 @@
  * `struct option`. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/bus.h"
 
@@ -30,6 +32,8 @@ static void usage(FILE *f)
 	      "  --max-buffer-mb N  buffer memory per session, MiB (1024)\n"
 	      "  --max-line BYTES   longest request line (16777216)\n"
 	      "  --max-queued N     requests per connection waiting for replies (1024)\n"
+	      "  --config FILE      read options from FILE (default:\n"
+	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
 	      "  -v, --verbose      debug messages\n"
 	      "  -q, --quiet        warnings and errors only\n"
@@ -56,7 +60,7 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
-       OPT_MAX_QUEUED };
+       OPT_MAX_QUEUED, OPT_CONFIG };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -81,6 +85,7 @@ static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "rtcheck-selftest", no_argument, NULL, OPT_SELFTEST },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -134,21 +139,24 @@ static int parse_one(struct options *o, int c)
 	case OPT_SOCKET: o->server.socket = optarg; return 0;
 	case OPT_QUEUE: return parse_uint(optarg, "queue", 1u << 20, &cc->queue);
 	case OPT_SELFTEST: o->rtcheck_selftest = true; return 0;
+	case OPT_CONFIG: return 0;	/* read before everything else */
 	case 'v': o->level = LOG_LEVEL_DEBUG; return 0;
 	case 'q': o->level = LOG_LEVEL_WARN; return 0;
 	case 'h': usage(stdout); return 1;
 	case OPT_VERSION: puts("audiod " AUDIOD_VERSION); return 1;
-	default: usage(stderr); return -1;
+	default:
+		if (opterr)	/* the config file reports its own errors */
+			usage(stderr);
+		return -1;
 	}
 }
 
-int options_parse(struct options *o, int argc, char **argv)
+/* runs getopt over argv; 0, 1 (exit successfully) or -1 */
+static int parse_argv(struct options *o, int argc, char **argv)
 {
 	int c, res;
 
-	core_config_defaults(&o->core);
-	server_config_defaults(&o->server);
-	o->level = LOG_LEVEL_INFO;
+	optind = 0;	/* GNU getopt: start over, also for a second argv */
 	while ((c = getopt_long(argc, argv, "vqh", long_options, NULL)) != -1)
 		if ((res = parse_one(o, c)) != 0)
 			return res;
@@ -156,8 +164,138 @@ int options_parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "audiod: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
+	return 0;
+}
+
+/* the config file named by --config, else the default one when it exists (*must 0) */
+static const char *config_path(int argc, char **argv, char *buf, size_t size, bool *must)
+{
+	const char *base = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int i;
+
+	*must = true;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	*must = false;
+	if (base && base[0])
+		snprintf(buf, size, "%s/audiod/audiod.conf", base);
+	else if (home && home[0])
+		snprintf(buf, size, "%s/.config/audiod/audiod.conf", home);
+	else
+		return NULL;
+	return buf;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* the file's "key = value" lines (and bare "key" for switches; # comments) become
+ * "--key=value" arguments, parsed like the command line, which comes after and wins */
+static int parse_config(struct options *o, const char *path, bool must)
+{
+	static const char *const refused[] = { "config", "help", "version", "demo",
+					       "rtcheck-selftest" };
+	char line[1024];
+	int lineno = 0, res = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		if (!must && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "audiod: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (res == 0 && fgets(line, sizeof(line), f)) {
+		char *key, *val = NULL, *eq, *arg, *hash = strchr(line, '#');
+		char *argv[2];
+		size_t i;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) != NULL) {
+			*eq = '\0';
+			val = trim(eq + 1);
+			key = trim(key);
+		}
+		for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			if (strcmp(key, refused[i]) == 0)
+				break;
+		if (i < sizeof(refused) / sizeof(refused[0]) || key[0] == '-') {
+			fprintf(stderr, "audiod: %s:%d: \"%s\" cannot be set in a config file\n",
+				path, lineno, key);
+			res = -1;
+			break;
+		}
+		if (asprintf(&arg, val ? "--%s=%s" : "--%s", key, val) < 0) {
+			res = -1;
+			break;
+		}
+		/* optarg points into arg: it lives as long as the options */
+		o->strings = realloc(o->strings, (o->n_strings + 1) * sizeof(*o->strings));
+		if (o->strings == NULL) {
+			free(arg);
+			res = -1;
+			break;
+		}
+		o->strings[o->n_strings++] = arg;
+		argv[0] = "audiod";
+		argv[1] = arg;
+		opterr = 0;
+		res = parse_argv(o, 2, argv);
+		opterr = 1;
+		if (res != 0) {
+			fprintf(stderr, "audiod: %s:%d: bad option \"%s\"\n", path, lineno, key);
+			res = -1;
+		}
+	}
+	fclose(f);
+	return res;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	char buf[4096];
+	const char *path;
+	bool must;
+	int res;
+
+	core_config_defaults(&o->core);
+	server_config_defaults(&o->server);
+	o->level = LOG_LEVEL_INFO;
+	path = config_path(argc, argv, buf, sizeof(buf), &must);
+	if (path && (res = parse_config(o, path, must)) != 0)
+		return res;
+	if ((res = parse_argv(o, argc, argv)) != 0)
+		return res;
 	if (o->core.lead_max < o->core.lead)
 		o->core.lead_max = o->core.lead;
 	return 0;
 }
 
+void options_fini(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_strings; i++)
+		free(o->strings[i]);
+	free(o->strings);
+	o->strings = NULL;
+	o->n_strings = 0;
+}

@@ -14,10 +14,13 @@ struct options {
 	enum log_level level;
 	bool demo;
 	bool rtcheck_selftest;
+	char **strings;		/* config file arguments the parsed values point into */
+	size_t n_strings;
 };
 
 /* fills o from argv (defaults first).  0 to run, 1 to exit successfully (--help,
  * --version), -1 after printing why the arguments are bad. */
 int options_parse(struct options *o, int argc, char **argv);
+void options_fini(struct options *o);
 
 #endif
