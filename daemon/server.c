@@ -194,7 +194,8 @@ void server_submit(struct server *s, struct client *c, struct engine_op *op, uin
 	}
 	f = &s->fl[(s->fl_head + s->fl_len) % s->fl_cap];
 	*f = (struct inflight){ .tag = tag, .client = c, .receipt_ns = receipt_ns,
-				.submit_ns = server_now_ns(), .timed = at != 0 };
+				.submit_ns = server_now_ns(), .timed = at != 0,
+				.internal = c == NULL };
 	s->fl_len++;
 	if (c)
 		c->last_tag = tag;
@@ -235,7 +236,8 @@ static void on_applied(void *data, uint64_t tag, uint64_t frame, uint64_t latenc
 	}
 	f->applied = true;
 	c = f->client;
-	if (!f->timed && c)
+	/* counted even when the client has gone meanwhile (audioctl sends and leaves) */
+	if (!f->timed && !f->internal)
 		latency_add(s, latency_ns + (f->submit_ns - f->receipt_ns));
 	while (s->fl_len && s->fl[s->fl_head].applied) {
 		s->fl_head = (s->fl_head + 1) % s->fl_cap;

@@ -109,6 +109,7 @@ struct inflight {
 	uint64_t submit_ns;
 	bool timed;			/* had "at": its latency is not the server's */
 	bool applied;			/* commands held for a later `at` apply out of order */
+	bool internal;			/* the server's own: not a client's command latency */
 };
 
 #define LATENCY_BUCKETS 2000		/* 50 us each: up to 100 ms, then one overflow bucket */
