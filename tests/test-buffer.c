@@ -284,6 +284,43 @@ static void pcm16_wav_is_scaled_by_32768(void **state)
 	audio_buffer_unref(b);
 }
 
+/* amplitude of a 1 kHz component of x (rate 48000), by correlation over whole periods */
+static double tone_amplitude(const float *x, uint32_t from, uint32_t n)
+{
+	double re = 0, im = 0;
+
+	for (uint32_t i = from; i < from + n; i++) {
+		re += x[i] * cos(2 * M_PI * 1000 * i / CTX);
+		im += x[i] * sin(2 * M_PI * 1000 * i / CTX);
+	}
+	return 2 * sqrt(re * re + im * im) / n;
+}
+
+/* compressed formats through libsndfile: FLAC is lossless; Ogg Vorbis, Opus and MP3 are
+ * lossy (and may pad the start), so the check is the sine's amplitude and the length */
+static void flac_ogg_opus_and_mp3_decode_to_the_same_sine(void **state)
+{
+	static const struct { const char *name; int format; double tol; } f[] = {
+		{ "s.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 1e-4 },
+		{ "s.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 0.02 },
+		{ "s.opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 0.02 },
+		{ "s.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 0.02 },
+	};
+	char json[64];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		struct audio_buffer *b;
+		write_wav(f[k].name, f[k].format, 48000, 1, 48000, 1000);
+		snprintf(json, sizeof(json), "{\"file\":\"%s\"}", f[k].name);
+		b = load_ok(json);
+		assert_true(b->sample_rate == 48000);
+		assert_true(b->length >= 47000 && b->length <= 50000);
+		assert_float_equal(tone_amplitude(b->data[0], 4800, 38400), 0.5, f[k].tol);
+		audio_buffer_unref(b);
+	}
+}
+
 static void resample_converts_to_the_context_rate_keeping_frequency(void **state)
 {
 	struct audio_buffer *b;
@@ -423,6 +460,7 @@ int main(void)
 		cmocka_unit_test(float_wav_keeps_its_rate_and_samples),
 		cmocka_unit_test(pcm16_wav_is_scaled_by_32768),
 		cmocka_unit_test(resample_converts_to_the_context_rate_keeping_frequency),
+		cmocka_unit_test(flac_ogg_opus_and_mp3_decode_to_the_same_sine),
 		cmocka_unit_test(resample_at_the_context_rate_is_a_plain_load),
 		cmocka_unit_test(unknown_generator_suggests_the_nearest),
 		cmocka_unit_test(unknown_field_is_an_error_with_a_suggestion),
