@@ -466,6 +466,11 @@ static void create_error_path(struct error *err, const char *path, struct json_o
 		if (prefix_join(err, p, l->v[i].name))
 			return;
 	}
+	if (err->code == ERR_UNKNOWN_TYPE) {
+		codec_path_field(p, sizeof(p), path, "type");
+		err_prefix(err, "%s", p);
+		return;
+	}
 	err_prefix(err, "%s", path);
 }
 

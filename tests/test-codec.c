@@ -113,7 +113,7 @@ static void engine_errors_carry_the_option_path(void **state)
 		     "nodes[3]", ERR_BAD_REQUEST,
 		     "nodes[3].options.gain: expected a number, got a string");
 	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNod\"}", "", ERR_UNKNOWN_TYPE,
-		     "unknown node type \"GainNod\", did you mean \"GainNode\"?");
+		     "type: unknown node type \"GainNod\", did you mean \"GainNode\"?");
 }
 
 static void create_assigns_a_free_name(void **state)
