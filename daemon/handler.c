@@ -159,101 +159,7 @@ static int take_at(struct req *r, struct error *err)
 	return 0;
 }
 
-/* --- undo: what an all-or-nothing request restores when a later part fails ------------------- */
-
-struct conn {
-	char *src, *dst, *param;
-	uint32_t output;
-	int input;
-};
-
-struct snap {
-	char **nodes;
-	size_t n_nodes, cap_nodes;
-	struct conn *conns;
-	size_t n_conns, cap_conns;
-};
-
-struct set_undo {
-	char *node, *attr;
-	struct value v;
-	struct audio_buffer *buf;	/* a reference while v points at it */
-};
-
-struct undo {
-	struct snap before;
-	struct set_undo *sets;
-	size_t n_sets, cap_sets;
-};
-
-static void snap_node(struct node *n, void *data)
-{
-	struct snap *s = data;
-
-	if (s->n_nodes == s->cap_nodes) {
-		s->cap_nodes = s->cap_nodes ? 2 * s->cap_nodes : 64;
-		s->nodes = realloc(s->nodes, s->cap_nodes * sizeof(*s->nodes));
-	}
-	s->nodes[s->n_nodes++] = strdup(n->name);
-}
-
-static void snap_conn(const struct node *src, uint32_t output, const struct node *dst,
-		      int input, const char *param, void *data)
-{
-	struct snap *s = data;
-
-	if (s->n_conns == s->cap_conns) {
-		s->cap_conns = s->cap_conns ? 2 * s->cap_conns : 64;
-		s->conns = realloc(s->conns, s->cap_conns * sizeof(*s->conns));
-	}
-	s->conns[s->n_conns++] = (struct conn){ .src = strdup(src->name), .dst = strdup(dst->name),
-		.param = param ? strdup(param) : NULL, .output = output, .input = input };
-}
-
-static void snap_take(struct engine *e, struct snap *s)
-{
-	memset(s, 0, sizeof(*s));
-	engine_foreach_node(e, snap_node, s);
-	engine_foreach_connection(e, snap_conn, s);
-}
-
-static void snap_free(struct snap *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_nodes; i++)
-		free(s->nodes[i]);
-	for (i = 0; i < s->n_conns; i++) {
-		free(s->conns[i].src);
-		free(s->conns[i].dst);
-		free(s->conns[i].param);
-	}
-	free(s->nodes);
-	free(s->conns);
-}
-
-static bool snap_has_node(const struct snap *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_nodes; i++)
-		if (strcmp(s->nodes[i], name) == 0)
-			return true;
-	return false;
-}
-
-static bool conn_eq(const struct conn *a, const struct conn *b)
-{
-	return strcmp(a->src, b->src) == 0 && strcmp(a->dst, b->dst) == 0 &&
-	       a->output == b->output && (a->param ? b->param && strcmp(a->param, b->param) == 0 :
-					   !b->param && a->input == b->input);
-}
-
-static bool snap_has_conn(const struct snap *s, const struct conn *c)
-{
-	for (size_t i = 0; i < s->n_conns; i++)
-		if (conn_eq(&s->conns[i], c))
-			return true;
-	return false;
-}
+/* --- all-or-nothing requests (batch, load) ---------------------------------------------- */
 
 static struct engine_op *chain_add(struct engine_op *chain, struct engine_op *op)
 {
@@ -262,103 +168,24 @@ static struct engine_op *chain_add(struct engine_op *chain, struct engine_op *op
 	return chain ? engine_op_chain(chain, op) : op;
 }
 
-static void conn_target(const struct conn *c, char *buf, size_t size)
+/* closes the engine batch of a request's prepared ops.  when the request failed (or its
+ * plan cannot be built) every op goes back out of the model and nothing is submitted;
+ * else the chain and its plan go to the renderer as one command.  0 or -1. */
+static int batch_close(struct req *r, struct engine_op *chain, bool failed, struct error *err)
 {
-	if (c->param)
-		snprintf(buf, size, "%s.%s", c->dst, c->param);
-	else
-		snprintf(buf, size, "%s", c->dst);
-}
+	struct engine_op *end = NULL;
 
-/* remembers an attribute's value before a `set` changes it */
-static void undo_set_note(struct undo *u, struct engine *e, const char *ename, const char *attr)
-{
-	struct node *n = engine_node(e, ename);
-	const struct attr_desc *a;
-	struct set_undo su = { 0 };
-
-	if (n == NULL)
-		return;
-	if (strcmp(attr, "channelCount") == 0) {
-		su.v = (struct value){ .type = VALUE_NUMBER, .num = n->cfg_model.count };
-	} else if (strcmp(attr, "channelCountMode") == 0) {
-		su.v = (struct value){ .type = VALUE_STRING,
-				       .str = node_count_mode_name(n->cfg_model.mode) };
-	} else if (strcmp(attr, "channelInterpretation") == 0) {
-		su.v = (struct value){ .type = VALUE_STRING,
-				       .str = node_interp_name(n->cfg_model.interp) };
-	} else if ((a = node_attr(n, attr)) != NULL && a->get && a->check) {
-		a->get(n, &su.v);
-		if (su.v.type == VALUE_BUFFER)
-			su.buf = audio_buffer_ref(su.v.buf);
-		else if (su.v.type != VALUE_NUMBER && su.v.type != VALUE_BOOL &&
-			 su.v.type != VALUE_STRING && su.v.type != VALUE_NULL)
-			return;	/* curves and waves are not restored */
-	} else {
-		return;
+	if (!failed && engine_batch_end(r->e, &end, err) == 0) {
+		chain = chain_add(chain, end);
+		if (chain)
+			server_submit(r->s, r->c, chain, r->at, r->receipt);
+		return 0;
 	}
-	if (u->n_sets == u->cap_sets) {
-		u->cap_sets = u->cap_sets ? 2 * u->cap_sets : 8;
-		u->sets = realloc(u->sets, u->cap_sets * sizeof(*u->sets));
-	}
-	su.node = strdup(ename);
-	su.attr = strdup(attr);
-	u->sets[u->n_sets++] = su;
-}
-
-/* ops (inside the open batch) that take the model back to the snapshot: new nodes deleted,
- * changed connections restored, attributes set back */
-static struct engine_op *undo_ops(struct engine *e, struct undo *u)
-{
-	struct engine_op *chain = NULL, *op;
-	struct error err = { 0 };
-	struct snap now;
-	char target[2 * CODEC_NAME_MAX];
-	size_t i;
-
-	for (i = u->n_sets; i-- > 0;)
-		if (engine_node(e, u->sets[i].node) &&
-		    engine_op_set(e, u->sets[i].node, u->sets[i].attr, &u->sets[i].v, &op, &err) == 0)
-			chain = chain_add(chain, op);
-	snap_take(e, &now);
-	for (i = 0; i < now.n_nodes; i++)
-		if (!snap_has_node(&u->before, now.nodes[i]) &&
-		    engine_op_delete(e, now.nodes[i], &op, &err) == 0)
-			chain = chain_add(chain, op);
-	snap_free(&now);
-	snap_take(e, &now);
-	for (i = 0; i < now.n_conns; i++) {
-		if (snap_has_conn(&u->before, &now.conns[i]))
-			continue;
-		conn_target(&now.conns[i], target, sizeof(target));
-		if (engine_op_disconnect(e, now.conns[i].src, target, (int)now.conns[i].output,
-					 now.conns[i].param ? -1 : now.conns[i].input, &op, &err) == 0)
-			chain = chain_add(chain, op);
-	}
-	for (i = 0; i < u->before.n_conns; i++) {
-		const struct conn *c = &u->before.conns[i];
-
-		if (snap_has_conn(&now, c) || !engine_node(e, c->src) || !engine_node(e, c->dst))
-			continue;
-		conn_target(c, target, sizeof(target));
-		if (engine_op_connect(e, c->src, target, (int)c->output, c->param ? -1 : c->input,
-				      &op, &err) == 0)
-			chain = chain_add(chain, op);
-	}
-	snap_free(&now);
-	return chain;
-}
-
-static void undo_free(struct undo *u)
-{
-	for (size_t i = 0; i < u->n_sets; i++) {
-		free(u->sets[i].node);
-		free(u->sets[i].attr);
-		if (u->sets[i].buf)
-			audio_buffer_unref(u->sets[i].buf);
-	}
-	free(u->sets);
-	snap_free(&u->before);
+	engine_op_undo(r->e, chain);
+	/* the model is as before: its plan is the renderer's, so it is dropped uncommitted */
+	if (engine_batch_end(r->e, &end, &(struct error){ 0 }) == 0)
+		engine_op_free(r->e, end);
+	return -1;
 }
 
 /* --- graph edits ---------------------------------------------------------------------------- */
@@ -468,9 +295,8 @@ static int op_batch(struct req *r)
 {
 	struct codec_env env = env_of(r);
 	struct json_object *cmds, *results, *res;
-	struct engine_op *chain = NULL, *op, *end = NULL;
+	struct engine_op *chain = NULL, *op;
 	struct error err = { 0 };
-	struct undo u = { 0 };
 	uint32_t creates = 0;
 	size_t i, n, bad = 0;
 	char p[CODEC_PATH_MAX];
@@ -490,26 +316,14 @@ static int op_batch(struct req *r)
 	}
 	n = json_object_array_length(cmds);
 	results = json_object_new_array_ext((int)n);
-	snap_take(r->e, &u.before);
 	engine_batch_begin(r->e);
 	for (i = 0; i < n; i++) {
 		struct json_object *cmd = json_object_array_get_idx(cmds, i);
-		const char *name = json_object_get_string(field(cmd, "op"));
 
 		codec_path_index(p, sizeof(p), "commands", i);
 		res = NULL;
 		if (graph_precheck(r, cmd, p, &creates, &err) < 0)
 			break;
-		if (strcmp(name, "set") == 0) {
-			char mapped[CODEC_NAME_MAX];
-			struct json_object *id = field(cmd, "id"), *attr = field(cmd, "attr");
-
-			if (id && attr && json_object_is_type(id, json_type_string) &&
-			    json_object_is_type(attr, json_type_string) &&
-			    session_map(r->c->session, json_object_get_string(id), mapped,
-					sizeof(mapped), &err) == 0)
-				undo_set_note(&u, r->e, mapped, json_object_get_string(attr));
-		}
 		if (codec_op(r->e, cmd, &env, p, &op, &res, &err) < 0)
 			break;
 		chain = chain_add(chain, op);
@@ -517,25 +331,12 @@ static int op_batch(struct req *r)
 			res = json_object_new_object();
 		json_object_array_add(results, res);
 	}
-	if (i < n)
-		chain = chain_add(chain, undo_ops(r->e, &u));
-	if (engine_batch_end(r->e, &end, i < n ? &(struct error){ 0 } : &err) < 0) {
-		/* a plan that cannot be built: take everything back and try again */
-		if (i == n)
-			bad = n;
-		chain = chain_add(chain, undo_ops(r->e, &u));
-		if (engine_batch_end(r->e, &end, &(struct error){ 0 }) < 0)
-			log_error("batch: the plan cannot be rebuilt after an undo");
-		i = n + 1;
-	}
-	chain = chain_add(chain, end);
+	if (batch_close(r, chain, i < n, &err) < 0 && i == n)
+		i = n + 1;	/* the plan could not be built: the batch fails as a whole */
 	engine_set_now(r->e, -1);
-	undo_free(&u);
-	if (chain)
-		server_submit(r->s, r->c, chain, r->at, r->receipt);
 	if (i != n) {
 		json_object_put(results);
-		return batch_fail(r, &err, i <= n ? i : bad);
+		return batch_fail(r, &err, i <= n ? i : n);
 	}
 	res = json_object_new_object();
 	json_object_object_add(res, "results", results);
@@ -1092,18 +893,40 @@ static int load_try(struct req *r, struct json_object *doc, struct error *err)
 	return res;
 }
 
+struct session_nodes {
+	struct req *r;
+	char **names;
+	size_t n, cap;
+};
+
+static void collect_session_node(struct node *n, void *data)
+{
+	struct session_nodes *sn = data;
+
+	if (!session_owns(sn->r->c->session, n->name) || is_bus(sn->r->s, n->name))
+		return;
+	if (sn->n == sn->cap) {
+		char **v = realloc(sn->names, (sn->cap ? 2 * sn->cap : 16) * sizeof(*v));
+		if (v == NULL)
+			return;
+		sn->names = v;
+		sn->cap = sn->cap ? 2 * sn->cap : 16;
+	}
+	sn->names[sn->n++] = n->name;
+}
+
+/* deletes go after the walk: deleting changes the list being walked */
 static struct engine_op *delete_session_nodes(struct req *r)
 {
-	struct snap s;
+	struct session_nodes sn = { .r = r };
 	struct engine_op *chain = NULL, *op;
 	struct error err = { 0 };
 
-	snap_take(r->e, &s);
-	for (size_t i = 0; i < s.n_nodes; i++)
-		if (session_owns(r->c->session, s.nodes[i]) && !is_bus(r->s, s.nodes[i]) &&
-		    engine_op_delete(r->e, s.nodes[i], &op, &err) == 0)
+	engine_foreach_node(r->e, collect_session_node, &sn);
+	for (size_t i = 0; i < sn.n; i++)
+		if (engine_op_delete(r->e, sn.names[i], &op, &err) == 0)
 			chain = chain_add(chain, op);
-	snap_free(&s);
+	free(sn.names);
 	return chain;
 }
 
@@ -1133,9 +956,7 @@ static int load_finish(struct req *r)
 	struct json_object *doc = field(r->obj, "document"), *bufs = field(doc, "buffers");
 	struct codec_env env = env_of(r);
 	struct emit_ctx x = { .e = r->e };
-	struct engine_op *end = NULL;
 	struct error err = { 0 };
-	struct undo u = { 0 };
 	bool replace = false;
 	int res;
 
@@ -1150,23 +971,13 @@ static int load_finish(struct req *r)
 		engine_set_now(r->e, -1);
 		return fail(r, &err);
 	}
-	snap_take(r->e, &u.before);
 	engine_batch_begin(r->e);
 	if (replace)
 		x.chain = delete_session_nodes(r);
 	res = document_build(r->e, doc, &env, emit_op, &x, &err);
-	if (res < 0)
-		x.chain = chain_add(x.chain, undo_ops(r->e, &u));
-	if (engine_batch_end(r->e, &end, res < 0 ? &(struct error){ 0 } : &err) < 0) {
-		x.chain = chain_add(x.chain, undo_ops(r->e, &u));
-		engine_batch_end(r->e, &end, &(struct error){ 0 });
+	if (batch_close(r, x.chain, res < 0, &err) < 0)
 		res = -1;
-	}
-	x.chain = chain_add(x.chain, end);
 	engine_set_now(r->e, -1);
-	undo_free(&u);
-	if (x.chain)
-		server_submit(r->s, r->c, x.chain, r->at, r->receipt);
 	if (res < 0) {
 		err_prefix(&err, "document");
 		return fail(r, &err);

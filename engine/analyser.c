@@ -408,11 +408,11 @@ static void analyser_fini(struct node *n)
 }
 
 static const struct attr_desc analyser_attrs[] = {
-	{ "fftSize", fft_size_check, nothing_apply, NULL, fft_size_get },
-	{ "frequencyBinCount", bins_check, nothing_apply, NULL, bins_get },
-	{ "maxDecibels", max_db_check, nothing_apply, NULL, max_db_get },
-	{ "minDecibels", min_db_check, nothing_apply, NULL, min_db_get },
-	{ "smoothingTimeConstant", smoothing_check, nothing_apply, NULL, smoothing_get },
+	{ "fftSize", fft_size_check, nothing_apply, NULL, fft_size_get, NULL, NULL },
+	{ "frequencyBinCount", bins_check, nothing_apply, NULL, bins_get, NULL, NULL },
+	{ "maxDecibels", max_db_check, nothing_apply, NULL, max_db_get, NULL, NULL },
+	{ "minDecibels", min_db_check, nothing_apply, NULL, min_db_get, NULL, NULL },
+	{ "smoothingTimeConstant", smoothing_check, nothing_apply, NULL, smoothing_get, NULL, NULL },
 };
 
 const struct node_kind analyser_kind = {

@@ -377,6 +377,20 @@ static int buffer_check(struct node *n, const struct value *v, void **staged, st
 	return 0;
 }
 
+/* undo of a buffer change: [[buffer set]] as it was, the buffer from `get` */
+static void *buffer_memo(const struct node *n)
+{
+	return (void *)(uintptr_t)abs_of((struct node *)n)->buffer_set;
+}
+
+static void buffer_undo(struct node *n, const struct value *old, void *memo)
+{
+	struct abs_node *a = abs_of(n);
+
+	a->buffer_set = memo != NULL;
+	a->buffer_model = old->type == VALUE_BUFFER ? old->buf : NULL;
+}
+
 static void buffer_apply(struct node *n, const struct value *v, void **staged)
 {
 	struct abs_node *a = abs_of(n);
@@ -483,10 +497,10 @@ static void loop_end_get(const struct node *n, struct value *v)
 }
 
 static const struct attr_desc abs_attrs[] = {
-	{ "buffer", buffer_check, buffer_apply, buffer_release, buffer_get },
-	{ "loop", loop_check, loop_apply, NULL, loop_get },
-	{ "loopStart", loop_start_check, loop_start_apply, NULL, loop_start_get },
-	{ "loopEnd", loop_end_check, loop_end_apply, NULL, loop_end_get },
+	{ "buffer", buffer_check, buffer_apply, buffer_release, buffer_get, buffer_memo, buffer_undo },
+	{ "loop", loop_check, loop_apply, NULL, loop_get, NULL, NULL },
+	{ "loopStart", loop_start_check, loop_start_apply, NULL, loop_start_get, NULL, NULL },
+	{ "loopEnd", loop_end_check, loop_end_apply, NULL, loop_end_get, NULL, NULL },
 };
 
 /* playbackRate and detune: k-rate, and the spec forbids changing that */

@@ -506,8 +506,8 @@ static void conv_fini(struct node *n)
 }
 
 static const struct attr_desc conv_attrs[] = {
-	{ "buffer", buffer_check, buffer_apply, buffer_release, buffer_get },
-	{ "normalize", normalize_check, normalize_apply, NULL, normalize_get },
+	{ "buffer", buffer_check, buffer_apply, buffer_release, buffer_get, NULL, NULL },
+	{ "normalize", normalize_check, normalize_apply, NULL, normalize_get, NULL, NULL },
 };
 
 const struct node_kind convolver_kind = {

@@ -1,5 +1,6 @@
 /* the engine: control-side model and ops, render-side quantum loop.
  * see engine.h for which function runs on which side. */
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -27,6 +28,17 @@ struct engine_op {
 	struct param *param;		/* OP_PARAM */
 	struct param_update *update;
 	double when, offset, duration;	/* OP_START, OP_STOP */
+	uint32_t slot, seq;		/* OP_ATTR, OP_CHANNELS: node->attr_seq[slot] */
+
+	/* what preparing changed in the model, for engine_op_undo */
+	struct node *created;		/* create */
+	struct node *deleted;		/* delete; its edges are in `removed` */
+	struct edge *added;		/* connect: the model's edge */
+	struct edge *removed;		/* delete, disconnect: the edges taken out */
+	struct chan_cfg old_cfg;	/* OP_CHANNELS */
+	struct value old_value;		/* OP_ATTR: the model's value before (owned copy) */
+	void *memo;			/* OP_ATTR: attr->memo before the check */
+	bool old_flag;			/* OP_START: start_called, OP_STOP: stop_called */
 };
 
 struct engine {
@@ -457,6 +469,7 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 		node_free(n);
 		return -1;
 	}
+	(*op)->created = n;
 	return 0;
 }
 
@@ -464,7 +477,7 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		     struct error *err)
 {
 	struct node *n = find_node(e, name, err);
-	struct edge *x, *saved = NULL, **tail = &saved, **ep;
+	struct edge *x, *next, *saved = NULL, **tail = &saved;
 
 	if (n == NULL)
 		return -1;
@@ -472,42 +485,33 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		return err_set(err, ERR_INVALID_STATE, "the destination cannot be deleted");
 	if (n == e->listener)
 		return err_set(err, ERR_INVALID_STATE, "the listener cannot be deleted");
-	/* keep the node's edges aside so a failed plan can restore them */
-	for (ep = &e->graph.edges; *ep;) {
-		x = *ep;
+	/* the node's edges go aside: back if the plan fails, kept by the op for undo */
+	for (x = e->graph.edges; x; x = next) {
+		next = x->next;
 		if (x->src == n || x->dst == n) {
-			*ep = x->next;
-			x->next = NULL;
-			x->src->model_out--;
-			x->dst->model_in--;
+			graph_take_edge(&e->graph, x);
 			*tail = x;
 			tail = &x->next;
-		} else {
-			ep = &x->next;
 		}
 	}
 	model_remove(e, n);
 	if (plan_op(e, n, op, err) < 0) {
 		model_add(e, n);
-		*ep = saved;
-		for (x = saved; x; x = x->next) {
-			x->src->model_out++;
-			x->dst->model_in++;
+		for (x = saved; x; x = next) {
+			next = x->next;
+			graph_put_edge(&e->graph, x);
 		}
 		return -1;
 	}
-	while (saved) {
-		x = saved->next;
-		free(saved);
-		saved = x;
-	}
+	(*op)->deleted = n;
+	(*op)->removed = saved;
 	return 0;
 }
 
 int engine_op_connect(struct engine *e, const char *from, const char *to, int output,
 		      int input, struct engine_op **op, struct error *err)
 {
-	struct edge edge = { 0 };
+	struct edge edge = { 0 }, *added;
 	struct node *src, *dst;
 	int pi = -1;
 
@@ -549,17 +553,14 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	/* only a path from dst back to src can close a cycle */
 	if (src->model_in && dst->model_out && graph_check_cycle(&e->graph, src, dst, err) < 0)
 		return -1;
-	if (graph_add_edge(&e->graph, &edge) < 0)
+	added = graph_add_edge(&e->graph, &edge);
+	if (added == NULL)
 		return oom(err);
 	if (plan_op(e, NULL, op, err) < 0) {
-		struct edge *x;
-		for (x = e->graph.edges; x; x = x->next)
-			if (x->src == src && x->dst == dst && x->output == edge.output &&
-			    x->input == edge.input && x->param == edge.param)
-				break;
-		graph_unlink_edge(&e->graph, x);
+		graph_unlink_edge(&e->graph, added);
 		return -1;
 	}
+	(*op)->added = added;
 	return 0;
 }
 
@@ -584,7 +585,7 @@ int engine_op_disconnect(struct engine *e, const char *from, const char *to, int
 			 int input, struct engine_op **op, struct error *err)
 {
 	struct node *src, *dst = NULL;
-	struct edge *x, *next, want;
+	struct edge *x, *next, want, *removed = NULL, **tail = &removed;
 	int pi = -1, matched = 0;
 
 	src = find_node(e, from, err);
@@ -615,11 +616,22 @@ int engine_op_disconnect(struct engine *e, const char *from, const char *to, int
 			       to, output >= 0 || input >= 0 ? " at those indices" : "");
 	for (x = e->graph.edges; x; x = next) {
 		next = x->next;
-		if (edge_matches(x, &want))
-			graph_unlink_edge(&e->graph, x);
+		if (edge_matches(x, &want)) {
+			graph_take_edge(&e->graph, x);
+			*tail = x;
+			tail = &x->next;
+		}
 	}
 	/* removing edges cannot create a cycle: plan building only fails on memory */
-	return plan_op(e, NULL, op, err);
+	if (plan_op(e, NULL, op, err) < 0) {
+		for (x = removed; x; x = next) {
+			next = x->next;
+			graph_put_edge(&e->graph, x);
+		}
+		return -1;
+	}
+	(*op)->removed = removed;
+	return 0;
 }
 
 static int copy_value(struct value *dst, const struct value *src)
@@ -667,6 +679,9 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 		if (o == NULL)
 			return oom(err);
 		o->cfg = cfg;
+		o->old_cfg = n->cfg_model;
+		o->slot = NODE_MAX_ATTRS;
+		o->seq = ++n->attr_seq[o->slot];
 		n->cfg_model = cfg;
 		*op = o;
 		return 0;
@@ -698,7 +713,22 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 		return oom(err);
 	}
 	o->attr = a;
+	o->slot = (uint32_t)(a - n->kind->attrs);
+	assert(o->slot < NODE_MAX_ATTRS);
+	o->seq = ++n->attr_seq[o->slot];
+	if (a->get) {
+		struct value old = { .type = VALUE_NULL };
+		a->get(n, &old);
+		if (copy_value(&o->old_value, &old) < 0) {
+			free_value(&o->value);
+			free(o);
+			return oom(err);
+		}
+	}
+	if (a->memo)
+		o->memo = a->memo(n);
 	if (a->check(n, &o->value, &o->staged, err) < 0) {
+		free_value(&o->old_value);
 		free_value(&o->value);
 		free(o);
 		err_prefix(err, "%s", attr);
@@ -765,6 +795,7 @@ int engine_op_start(struct engine *e, const char *name, double when, double offs
 	o->when = when;
 	o->offset = isnan(offset) ? 0 : offset;
 	o->duration = isnan(duration) ? INFINITY : duration;
+	o->old_flag = n->sched.start_called;
 	n->sched.start_called = true;
 	*op = o;
 	return 0;
@@ -792,6 +823,7 @@ int engine_op_stop(struct engine *e, const char *name, double when, struct engin
 	if (o == NULL)
 		return oom(err);
 	o->when = when;
+	o->old_flag = n->sched.stop_called;
 	n->sched.stop_called = true;
 	*op = o;
 	return 0;
@@ -860,10 +892,15 @@ static void commit_one(struct engine *e, struct engine_op *op)
 			e->plan->entries[i].node->in_cycle = e->plan->entries[i].phase != PHASE_FULL;
 		break;
 	case OP_CHANNELS:
-		n->cfg = op->cfg;
-		break;
 	case OP_ATTR:
-		op->attr->apply(n, &op->value, &op->staged);
+		/* older than what is in use: a later change of it went ahead */
+		if (op->seq <= n->attr_seq_r[op->slot])
+			break;
+		n->attr_seq_r[op->slot] = op->seq;
+		if (op->kind == OP_CHANNELS)
+			n->cfg = op->cfg;
+		else
+			op->attr->apply(n, &op->value, &op->staged);
 		break;
 	case OP_PARAM:
 		param_commit(op->param, op->update);
@@ -904,12 +941,94 @@ void engine_op_free(struct engine *e, struct engine_op *op)
 		if (op->kind == OP_ATTR && op->attr->release && op->staged)
 			op->attr->release(op->node, op->staged);
 		free_value(&op->value);
+		free_value(&op->old_value);
+		while (op->removed) {
+			struct edge *x = op->removed;
+			op->removed = x->next;
+			free(x);
+		}
 		param_update_free(op->update);
 		if (op->node) {
 			op->node->op_refs--;
 			node_release(op->node);
 		}
 		free(op);
+	}
+}
+
+/* takes one prepared op's change out of the model */
+static void undo_one(struct engine *e, struct engine_op *op)
+{
+	struct node *n = op->node, **pp;
+	struct edge *x;
+	void *staged = NULL;
+	struct error err;
+
+	switch (op->kind) {
+	case OP_PLAN:
+		if (op->added)
+			graph_unlink_edge(&e->graph, op->added);
+		if (op->deleted) {
+			/* out of the dead lists: the node lives on */
+			for (pp = &e->batch_dead; *pp; pp = &(*pp)->model_next)
+				if (*pp == op->deleted) {
+					*pp = op->deleted->model_next;
+					break;
+				}
+			op->dead = NULL;
+			model_add(e, op->deleted);
+		}
+		while ((x = op->removed) != NULL) {
+			op->removed = x->next;
+			graph_put_edge(&e->graph, x);
+		}
+		if (op->created) {
+			model_remove(e, op->created);
+			node_free(op->created);
+		}
+		break;
+	case OP_CHANNELS:
+		n->cfg_model = op->old_cfg;
+		break;
+	case OP_ATTR:
+		/* the kind's model goes back by checking the old value again */
+		if (op->attr->release && op->staged)
+			op->attr->release(n, op->staged);
+		op->staged = NULL;
+		if (op->attr->undo)
+			op->attr->undo(n, &op->old_value, op->memo);
+		else if (op->attr->get && op->attr->check(n, &op->old_value, &staged, &err) == 0 &&
+			 op->attr->release && staged)
+			op->attr->release(n, staged);
+		break;
+	case OP_PARAM:
+		param_undo(op->param, op->update);
+		op->update = NULL;
+		break;
+	case OP_START:
+		n->sched.start_called = op->old_flag;
+		break;
+	case OP_STOP:
+		n->sched.stop_called = op->old_flag;
+		break;
+	}
+}
+
+void engine_op_undo(struct engine *e, struct engine_op *op)
+{
+	struct engine_op *x, *prev = NULL, *next;
+
+	/* newest first: reverse the chain */
+	for (x = op; x; x = next) {
+		next = x->next;
+		x->next = prev;
+		prev = x;
+	}
+	for (x = prev; x; x = next) {
+		next = x->next;
+		x->next = NULL;
+		undo_one(e, x);
+		engine_op_free(e, x);
 	}
 }
 

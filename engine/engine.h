@@ -83,6 +83,11 @@ void engine_commit(struct engine *e, struct engine_op *op);
 /* control: frees an op chain after commit, or instead of it.  an op dropped without commit
  * leaves the model ahead of the renderer: callers commit every op they prepared. */
 void engine_op_free(struct engine *e, struct engine_op *op);
+/* control: instead of committing, takes the changes of a chain of prepared ops out of the
+ * model (newest first) and frees it: the model is as before the first of them.  only for
+ * the newest ops prepared (nothing prepared after them may stay).  inside a batch the batch
+ * stays open. */
+void engine_op_undo(struct engine *e, struct engine_op *op);
 /* single-threaded convenience: commit then free */
 void engine_exec(struct engine *e, struct engine_op *op);
 

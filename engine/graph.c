@@ -59,35 +59,48 @@ bool graph_has_edge(const struct graph *g, const struct edge *e)
 	return false;
 }
 
-int graph_add_edge(struct graph *g, const struct edge *e)
+struct edge *graph_add_edge(struct graph *g, const struct edge *e)
 {
-	struct edge *x = malloc(sizeof(*x)), **tail = &g->edges;
+	struct edge *x = malloc(sizeof(*x));
 
 	if (x == NULL)
-		return -1;
+		return NULL;
 	*x = *e;
-	x->next = NULL;
-	x->src->model_out++;
-	x->dst->model_in++;
-	while (*tail)	/* append: mixing order follows connection order */
-		tail = &(*tail)->next;
-	*tail = x;
-	return 0;
+	graph_put_edge(g, x);
+	return x;
 }
 
-void graph_unlink_edge(struct graph *g, struct edge *e)
+void graph_put_edge(struct graph *g, struct edge *x)
+{
+	struct edge **tail = &g->edges;
+
+	while (*tail)	/* append: mixing order follows connection order */
+		tail = &(*tail)->next;
+	x->next = NULL;
+	*tail = x;
+	x->src->model_out++;
+	x->dst->model_in++;
+}
+
+void graph_take_edge(struct graph *g, struct edge *e)
 {
 	struct edge **ep;
 
 	for (ep = &g->edges; *ep; ep = &(*ep)->next) {
 		if (*ep == e) {
 			*ep = e->next;
+			e->next = NULL;
 			e->src->model_out--;
 			e->dst->model_in--;
-			free(e);
 			return;
 		}
 	}
+}
+
+void graph_unlink_edge(struct graph *g, struct edge *e)
+{
+	graph_take_edge(g, e);
+	free(e);
 }
 
 /* CSR adjacency over node indices (plan_index), edges in connection order */

@@ -47,7 +47,13 @@ void graph_add(struct graph *g, struct node *n);
 void graph_remove(struct graph *g, struct node *n);	/* and every edge touching it */
 /* true when an identical edge exists */
 bool graph_has_edge(const struct graph *g, const struct edge *e);
-int graph_add_edge(struct graph *g, const struct edge *e);
+/* appends a copy of e; NULL when out of memory */
+struct edge *graph_add_edge(struct graph *g, const struct edge *e);
+/* appends an edge struct taken out before (graph_take_edge) */
+void graph_put_edge(struct graph *g, struct edge *e);
+/* unlinks e from the model without freeing it */
+void graph_take_edge(struct graph *g, struct edge *e);
+/* unlinks and frees e */
 void graph_unlink_edge(struct graph *g, struct edge *e);
 
 /* ERR_CYCLE when an edge src -> dst would close a cycle that passes through no DelayNode */

@@ -16,6 +16,8 @@
 struct engine;
 struct node;
 
+#define NODE_MAX_ATTRS 15	/* attributes of one kind, besides the channel ones */
+
 struct render_ctx {
 	uint64_t frame;		/* first frame of this quantum */
 	double time;		/* frame / sample_rate */
@@ -34,6 +36,12 @@ struct attr_desc {
 	void (*release)(struct node *n, void *staged);
 	/* control: the model's current value, for `get` and `save` */
 	void (*get)(const struct node *n, struct value *v);
+	/* control, optional, for kinds whose model holds more than get reports (pointers to
+	 * staged objects, set-once flags): memo captures it before a check, undo restores it
+	 * (with what get returned then) when the op is undone instead of committed.  without
+	 * them the engine runs check(old value) to put the model back. */
+	void *(*memo)(const struct node *n);
+	void (*undo)(struct node *n, const struct value *old, void *memo);
 };
 
 struct node_kind {
@@ -120,6 +128,10 @@ struct node {
 	uint32_t mark;			/* scratch for plan building */
 	uint32_t model_in, model_out;	/* edges into and out of this node */
 	uint32_t op_refs;		/* ops that name this node and are not freed yet */
+	/* order of attribute and channel changes: one held for its `at` while a later change
+	 * of the same attribute went ahead is skipped when it comes (the model has the later) */
+	uint32_t attr_seq[NODE_MAX_ATTRS + 1];		/* control; [NODE_MAX_ATTRS]: channels */
+	uint32_t attr_seq_r[NODE_MAX_ATTRS + 1];	/* render */
 	bool dead;			/* deleted: freed when the last op naming it is */
 	/* render */
 	bool in_cycle;			/* breaks a cycle: process_read/process_write */

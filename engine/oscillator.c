@@ -409,11 +409,34 @@ static const struct param_desc osc_params[] = {
 	[P_DETUNE] = { .name = "detune", .def = 0, .min = -153600, .max = 153600 },
 };
 
+/* undo of a type or periodicWave change: the model's tables and type, packed in one pointer
+ * (tables are malloc'ed, so at least 8-byte aligned, and there are 5 types) */
+_Static_assert(OSC_TYPES <= 8, "the type must fit in a pointer's low bits");
+
+static void *shape_memo(const struct node *n)
+{
+	const struct osc *o = (const struct osc *)n;
+
+	return (void *)((uintptr_t)o->tables_model | (uintptr_t)o->type_model);
+}
+
+static void shape_undo(struct node *n, const struct value *old, void *memo)
+{
+	struct osc *o = (struct osc *)n;
+	uintptr_t m = (uintptr_t)memo;
+
+	(void)old;
+	o->tables_model = (struct wave_tables *)(m & ~(uintptr_t)7);
+	o->type_model = (enum osc_type)(m & 7);
+}
+
 static const struct attr_desc osc_attrs[] = {
 	{ .name = "type", .check = type_check, .apply = shape_apply, .release = shape_release,
+	  .memo = shape_memo, .undo = shape_undo,
 	  .get = type_get },
 	{ .name = "periodicWave", .check = wave_check, .apply = shape_apply,
-	  .release = shape_release, .get = wave_get },
+	  .release = shape_release,
+	  .memo = shape_memo, .undo = shape_undo, .get = wave_get },
 };
 
 const struct node_kind oscillator_kind = {

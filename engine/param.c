@@ -45,6 +45,11 @@ struct param_update {
 	const struct tl_render *tl;
 	float intrinsic;
 	bool k_rate;
+	uint32_t seq;			/* p->model_seq when prepared */
+	/* the model as it was before the change, for param_undo */
+	struct timeline *undo;
+	float undo_intrinsic;
+	bool undo_k_rate;
 };
 
 /* a stretch of time over which one formula gives the value */
@@ -393,6 +398,9 @@ void param_commit(struct param *p, struct param_update *u)
 	float intrinsic = p->intrinsic_r;
 	bool k_rate = p->k_rate;
 
+	if (u->seq <= p->render_seq)
+		return;
+	p->render_seq = u->seq;
 	p->tl = u->tl;
 	p->intrinsic_r = u->intrinsic;
 	p->k_rate = u->k_rate;
@@ -414,6 +422,38 @@ static void timeline_free(struct timeline *tl)
 		free((void *)tl->ev[i].curve);
 	free(tl->ev);
 	free(tl);
+}
+
+/* a deep copy: events and their curves */
+static struct timeline *timeline_clone(const struct timeline *tl)
+{
+	struct timeline *c = calloc(1, sizeof(*c));
+	uint32_t i;
+
+	if (c == NULL)
+		return NULL;
+	c->ev = malloc((tl->n ? tl->n : 1) * sizeof(*c->ev));
+	if (c->ev == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->cap = tl->n ? tl->n : 1;
+	c->curve_total = tl->curve_total;
+	for (i = 0; i < tl->n; i++) {
+		c->ev[i] = tl->ev[i];
+		c->ev[i].curve = NULL;
+		c->n = i + 1;
+		if (tl->ev[i].curve) {
+			float *v = malloc(tl->ev[i].n * sizeof(*v));
+			if (v == NULL) {
+				timeline_free(c);
+				return NULL;
+			}
+			memcpy(v, tl->ev[i].curve, tl->ev[i].n * sizeof(*v));
+			c->ev[i].curve = v;
+		}
+	}
+	return c;
 }
 
 static int timeline_reserve(struct timeline *tl, uint32_t n)
@@ -955,10 +995,13 @@ int param_prepare(struct param *p, const char *method, const double *args, size_
 			goto error_oom;
 		memcpy(copy, curve, ncurve * sizeof(*copy));
 	}
-	u = malloc(sizeof(*u));
+	u = calloc(1, sizeof(*u));
 	r = tl_alloc(tl->n + 2, tl->curve_total + (copy ? ncurve : 0));
-	if (u == NULL || r == NULL)
+	if (u == NULL || r == NULL || (u->undo = timeline_clone(tl)) == NULL)
 		goto error_oom;
+	u->undo_intrinsic = p->intrinsic;
+	u->undo_k_rate = p->model_k_rate;
+	u->seq = ++p->model_seq;
 
 	timeline_prune(tl, now);
 	apply(p, &c, copy, ncurve, now);
@@ -977,6 +1020,8 @@ int param_prepare(struct param *p, const char *method, const double *args, size_
 
 error_oom:
 	free(r);
+	if (u)
+		timeline_free(u->undo);
 	free(u);
 	free(copy);
 	return err_set(err, ERR_INTERNAL, "%s: out of memory", methods[c.m].name);
@@ -986,8 +1031,19 @@ void param_update_free(struct param_update *u)
 {
 	if (u == NULL)
 		return;
+	timeline_free(u->undo);
 	free((void *)u->tl);
 	free(u);
+}
+
+void param_undo(struct param *p, struct param_update *u)
+{
+	timeline_free(p->model);
+	p->model = u->undo;
+	p->intrinsic = u->undo_intrinsic;
+	p->model_k_rate = u->undo_k_rate;
+	u->undo = NULL;
+	param_update_free(u);
 }
 
 double param_model_value_at(const struct param *p, double t)

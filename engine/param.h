@@ -30,12 +30,14 @@ struct param {
 	struct timeline *model;		/* events as scheduled so far */
 	float intrinsic;		/* value used before the first event */
 	bool model_k_rate;
+	uint32_t model_seq;		/* updates prepared so far */
 
 	/* render side */
 	const struct tl_render *tl;	/* NULL: no automation, value is `intrinsic_r` */
 	float intrinsic_r;
 	bool k_rate;
 	uint32_t cursor;		/* render-owned index into tl */
+	uint32_t render_seq;		/* seq of the update in use: an older one is skipped */
 	bool has_input;			/* set by the engine: a node output feeds this param */
 	bool constant;			/* after param_compute: values[0] holds for the quantum */
 	_Atomic float last;		/* last computed value, for `get` from the control thread */
@@ -58,10 +60,15 @@ struct param_update;
 int param_prepare(struct param *p, const char *method, const double *args, size_t nargs,
 		  const float *curve, size_t ncurve, const char *rate_name, double now,
 		  double sample_rate, struct param_update **out, struct error *err);
-/* render: swaps the update in; the update then holds what was replaced */
+/* render: swaps the update in; the update then holds what was replaced.  an update older
+ * than the one in use (held for its `at` while later ones went ahead, which already hold
+ * its events) changes nothing. */
 void param_commit(struct param *p, struct param_update *u);
 /* control: frees an update after commit (or instead of it) */
 void param_update_free(struct param_update *u);
+/* control: instead of committing, takes the model back to where it was before the update
+ * was prepared, and frees it.  updates of one param are undone newest first. */
+void param_undo(struct param *p, struct param_update *u);
 
 /* render: computes values for the quantum starting at `frame`.  input is the mono sum of the
  * param's connected outputs (NULL when none or silent).  sets values[], constant, last.

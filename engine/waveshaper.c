@@ -226,6 +226,18 @@ static int curve_check(struct node *n, const struct value *v, void **staged, str
 	return 0;
 }
 
+/* undo of a curve change: the model's curve pointer as it was */
+static void *curve_memo(const struct node *n)
+{
+	return ((const struct shaper *)n)->curve_model;
+}
+
+static void curve_undo(struct node *n, const struct value *old, void *memo)
+{
+	(void)old;
+	((struct shaper *)n)->curve_model = memo;
+}
+
 static void curve_apply(struct node *n, const struct value *v, void **staged)
 {
 	struct shaper *s = (struct shaper *)n;
@@ -336,8 +348,8 @@ const float *waveshaper_curve(const struct node *n, size_t *len)
 }
 
 static const struct attr_desc shaper_attrs[] = {
-	{ "curve", curve_check, curve_apply, curve_release, curve_get },
-	{ "oversample", over_check, over_apply, NULL, over_get },
+	{ "curve", curve_check, curve_apply, curve_release, curve_get, curve_memo, curve_undo },
+	{ "oversample", over_check, over_apply, NULL, over_get, NULL, NULL },
 };
 
 const struct node_kind waveshaper_kind = {

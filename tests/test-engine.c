@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
+#include "engine/node.h"
 
 static struct engine *make(double rate, uint32_t channels)
 {
@@ -447,6 +448,107 @@ static void held_ops_may_commit_after_later_ones(void **state)
 	engine_free(e);
 }
 
+static void count_edge(const struct node *src, uint32_t output, const struct node *dst,
+		       int input, const char *param, void *data)
+{
+	(void)src; (void)output; (void)dst; (void)input; (void)param;
+	(*(int *)data)++;
+}
+
+static int edges(struct engine *e)
+{
+	int n = 0;
+
+	engine_foreach_connection(e, count_edge, &n);
+	return n;
+}
+
+/* a param or attribute change held for its `at` must not undo a later change of the same
+ * param or attribute that went ahead: the later one was built knowing the earlier */
+static void held_param_and_attr_changes_do_not_undo_later_ones(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *held_param = NULL, *held_cfg = NULL, *op = NULL;
+	struct error err = { 0 };
+	struct value two = { .type = VALUE_NUMBER, .num = 2 }, one = { .type = VALUE_NUMBER,
+								       .num = 1 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	create(e, "GainNode", "g", NULL, 0);
+	connect(e, "c", "g", -1, -1);
+	connect(e, "g", "destination", -1, -1);
+	start(e, "c", 0);
+	/* held: gain 0.5 from t = 0; later, immediately: gain 0.25 from 0 */
+	assert_int_equal(engine_op_param(e, "g.gain", "setValueAtTime", (double[]){ 0.5, 0 }, 2,
+					 NULL, 0, NULL, &held_param, &err), 0);
+	assert_int_equal(engine_op_set(e, "g", "channelCount", &two, &held_cfg, &err), 0);
+	ok(e, engine_op_param(e, "g.gain", "setValueAtTime", (double[]){ 0.25, 0 }, 2, NULL, 0,
+			      NULL, &op, &err), &op, &err);
+	ok(e, engine_op_set(e, "g", "channelCount", &one, &op, &err), &op, &err);
+	engine_exec(e, held_param);
+	engine_exec(e, held_cfg);
+	b = engine_render(e);
+	/* both events are in the timeline; at equal times the later-inserted one wins */
+	assert_float_equal(sample(b, 0, 0), 0.25f, 0.0f);
+	assert_int_equal(engine_node(e, "g")->cfg.count, 1);
+	engine_free(e);
+}
+
+/* a failed batch takes back everything its earlier commands did to the model */
+static void undo_restores_the_model_as_it_was(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option half = num("offset", 0.5);
+	struct engine_op *chain = NULL, *op = NULL;
+	struct error err = { 0 };
+	struct value loop = { .type = VALUE_BOOL, .b = true }, sq = { .type = VALUE_STRING,
+								    .str = "square" };
+	struct value old;
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", &half, 1);
+	create(e, "GainNode", "g", NULL, 0);
+	create(e, "OscillatorNode", "o", NULL, 0);
+	connect(e, "c", "g", -1, -1);
+	connect(e, "g", "destination", -1, -1);
+	start(e, "c", 0);
+	assert_int_equal(edges(e), 2);
+	assert_int_equal(engine_node_count(e), 5);	/* with destination and listener */
+
+	engine_batch_begin(e);
+#define ADD(call) do { assert_int_equal(call, 0); chain = engine_op_chain(chain, op); } while (0)
+	ADD(engine_op_create(e, "AudioBufferSourceNode", "b", NULL, 0, &op, &err));
+	ADD(engine_op_set(e, "b", "loop", &loop, &op, &err));
+	ADD(engine_op_connect(e, "b", "g", -1, -1, &op, &err));
+	ADD(engine_op_start(e, "b", 0, NAN, NAN, &op, &err));
+	ADD(engine_op_param(e, "g.gain", "setValueAtTime", (double[]){ 0.25, 0 }, 2, NULL, 0,
+			    NULL, &op, &err));
+	ADD(engine_op_stop(e, "c", 1, &op, &err));
+	ADD(engine_op_set(e, "o", "type", &sq, &op, &err));
+	ADD(engine_op_disconnect(e, "c", NULL, -1, -1, &op, &err));
+	ADD(engine_op_delete(e, "g", &op, &err));
+#undef ADD
+	engine_op_undo(e, chain);
+	assert_int_equal(engine_batch_end(e, &op, &err), 0);
+	engine_exec(e, op);
+
+	assert_null(engine_node(e, "b"));
+	assert_non_null(engine_node(e, "g"));
+	assert_int_equal(engine_node_count(e), 5);
+	assert_int_equal(edges(e), 2);
+	assert_true(param_model_value_at(node_param(engine_node(e, "g"), "gain"), 1) == 1.0);
+	node_attr(engine_node(e, "o"), "type")->get(engine_node(e, "o"), &old);
+	assert_string_equal(old.str, "sine");
+	/* c may still be stopped once (undone), and plays into g as before */
+	ok(e, engine_op_stop(e, "c", 10, &op, &err), &op, &err);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 0.5f, 0.0f);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +567,8 @@ int main(void)
 		cmocka_unit_test(batch_builds_one_plan_and_commits_together),
 		cmocka_unit_test(delete_inside_a_batch_frees_the_node_after_the_plan_drops_it),
 		cmocka_unit_test(held_ops_may_commit_after_later_ones),
+		cmocka_unit_test(undo_restores_the_model_as_it_was),
+		cmocka_unit_test(held_param_and_attr_changes_do_not_undo_later_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
