@@ -246,7 +246,7 @@ static int reduction_check(struct node *n, const struct value *v, void **staged,
 	(void)n;
 	(void)v;
 	(void)staged;
-	return err_set(err, ERR_INVALID_STATE, "read-only");
+	return err_set(err, ERR_INVALID_VALUE, "read-only");
 }
 
 static void reduction_apply(struct node *n, const struct value *v, void **staged)

@@ -731,7 +731,9 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 		free_value(&o->old_value);
 		free_value(&o->value);
 		free(o);
-		err_prefix(err, "%s", attr);
+		/* kinds' messages may already start with the attribute's name */
+		if (strncmp(err->msg, attr, strlen(attr)) != 0 || err->msg[strlen(attr)] != ':')
+			err_prefix(err, "%s", attr);
 		return -1;
 	}
 	*op = o;

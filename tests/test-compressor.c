@@ -239,8 +239,10 @@ static void test_reduction_is_read_only(void **state)
 	struct value v = { .type = VALUE_NUMBER, .num = -3 };
 
 	(void)state;
+	/* assigning a getter-only attribute is a TypeError */
 	assert_int_equal(engine_op_set(e, "x", "reduction", &v, &op, &err), -1);
-	assert_int_equal(err.code, ERR_INVALID_STATE);
+	assert_int_equal(err.code, ERR_INVALID_VALUE);
+	assert_string_equal(err.msg, "reduction: read-only");
 	engine_free(e);
 }
 
