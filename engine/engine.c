@@ -765,30 +765,44 @@ int engine_op_param(struct engine *e, const char *target, const char *method,
 	return 0;
 }
 
+/* the scheduled source `name`, for start()/stop() */
+static struct node *find_source(struct engine *e, const char *name, const char *verb,
+				struct error *err)
+{
+	struct node *n = find_node(e, name, err);
+
+	if (n && !n->kind->source) {
+		err_set(err, ERR_INVALID_STATE, "%s is a %s, which has no %s()", name,
+			n->kind->name, verb);
+		return NULL;
+	}
+	return n;
+}
+
+/* a time argument: absent (NaN) is allowed, else finite and >= 0 (RangeError) */
+static int check_time(const char *what, double v, struct error *err)
+{
+	if (!isnan(v) && (!isfinite(v) || v < 0))
+		return err_set(err, ERR_INVALID_VALUE, "%s: must be a finite number >= 0, got %g",
+			       what, v);
+	return 0;
+}
+
 int engine_op_start(struct engine *e, const char *name, double when, double offset,
 		    double duration, struct engine_op **op, struct error *err)
 {
-	struct node *n = find_node(e, name, err);
+	struct node *n = find_source(e, name, "start", err);
 	struct engine_op *o;
 
 	if (n == NULL)
 		return -1;
-	if (!n->kind->source)
-		return err_set(err, ERR_INVALID_STATE, "%s is a %s, which has no start()", name,
-			       n->kind->name);
 	if (n->sched.start_called)
 		return err_set(err, ERR_INVALID_STATE, "%s: start() was already called", name);
+	if (check_time("when", when, err) < 0 || check_time("offset", offset, err) < 0 ||
+	    check_time("duration", duration, err) < 0)
+		return -1;
 	if (isnan(when))
 		when = 0;
-	if (!isfinite(when) || when < 0)
-		return err_set(err, ERR_INVALID_VALUE, "when: must be a finite number >= 0, got %g",
-			       when);
-	if (!isnan(offset) && (!isfinite(offset) || offset < 0))
-		return err_set(err, ERR_INVALID_VALUE,
-			       "offset: must be a finite number >= 0, got %g", offset);
-	if (!isnan(duration) && (!isfinite(duration) || duration < 0))
-		return err_set(err, ERR_INVALID_VALUE,
-			       "duration: must be a finite number >= 0, got %g", duration);
 	if (n->kind->check_start && n->kind->check_start(n, when, offset, duration, err) < 0)
 		return -1;
 	o = op_new(OP_START, n);
@@ -806,25 +820,19 @@ int engine_op_start(struct engine *e, const char *name, double when, double offs
 int engine_op_stop(struct engine *e, const char *name, double when, struct engine_op **op,
 		   struct error *err)
 {
-	struct node *n = find_node(e, name, err);
+	struct node *n = find_source(e, name, "stop", err);
 	struct engine_op *o;
 
 	if (n == NULL)
 		return -1;
-	if (!n->kind->source)
-		return err_set(err, ERR_INVALID_STATE, "%s is a %s, which has no stop()", name,
-			       n->kind->name);
 	if (!n->sched.start_called)
 		return err_set(err, ERR_INVALID_STATE, "%s: stop() before start()", name);
-	if (isnan(when))
-		when = 0;
-	if (!isfinite(when) || when < 0)
-		return err_set(err, ERR_INVALID_VALUE, "when: must be a finite number >= 0, got %g",
-			       when);
+	if (check_time("when", when, err) < 0)
+		return -1;
 	o = op_new(OP_STOP, n);
 	if (o == NULL)
 		return oom(err);
-	o->when = when;
+	o->when = isnan(when) ? 0 : when;
 	o->old_flag = n->sched.stop_called;
 	n->sched.stop_called = true;
 	*op = o;
