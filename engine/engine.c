@@ -708,8 +708,10 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 			       attr ? attr : "");
 	}
 	o = op_new(OP_ATTR, n);
-	if (o == NULL || copy_value(&o->value, v) < 0) {
-		free(o);
+	if (o == NULL)
+		return oom(err);
+	if (copy_value(&o->value, v) < 0) {
+		engine_op_free(e, o);	/* also gives back o's hold on the node */
 		return oom(err);
 	}
 	o->attr = a;
@@ -720,17 +722,14 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 		struct value old = { .type = VALUE_NULL };
 		a->get(n, &old);
 		if (copy_value(&o->old_value, &old) < 0) {
-			free_value(&o->value);
-			free(o);
+			engine_op_free(e, o);
 			return oom(err);
 		}
 	}
 	if (a->memo)
 		o->memo = a->memo(n);
 	if (a->check(n, &o->value, &o->staged, err) < 0) {
-		free_value(&o->old_value);
-		free_value(&o->value);
-		free(o);
+		engine_op_free(e, o);
 		/* kinds' messages may already start with the attribute's name */
 		if (strncmp(err->msg, attr, strlen(attr)) != 0 || err->msg[strlen(attr)] != ':')
 			err_prefix(err, "%s", attr);
@@ -948,7 +947,7 @@ void engine_op_free(struct engine *e, struct engine_op *op)
 			d->dead = true;
 			node_release(d);
 		}
-		if (op->kind == OP_ATTR && op->attr->release && op->staged)
+		if (op->kind == OP_ATTR && op->staged && op->attr->release)
 			op->attr->release(op->node, op->staged);
 		free_value(&op->value);
 		free_value(&op->old_value);

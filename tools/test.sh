@@ -1,6 +1,7 @@
 #!/bin/bash
-# builds audiod and runs the test suite: a -Dwerror build running every test (unit, vectors, ...),
-# then an ASan/UBSan build running the unit suite.  exit status 0 only when both pass.
+# builds audiod and runs the test suite: a -Dwerror build running every test (unit, vectors,
+# integration), the same under ASan/UBSan, and the threaded parts under TSan.  exit status 0
+# only when all pass.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,14 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 setup "$root/build-test-asan" -Dwerror=true -Db_sanitize=address,undefined
 ninja -C "$root/build-test-asan"
-meson test -C "$root/build-test-asan" --suite unit --print-errorlogs || status=1
+meson test -C "$root/build-test-asan" --print-errorlogs || status=1
+
+# the threaded parts (queues, render thread, the analyser's lock-free reading) under TSan;
+# rtcheck interposes malloc itself, which TSan's own interceptors do not allow
+export TSAN_OPTIONS=halt_on_error=1
+setup "$root/build-test-tsan" -Dwerror=true -Db_sanitize=thread
+ninja -C "$root/build-test-tsan"
+meson test -C "$root/build-test-tsan" --print-errorlogs spsc render engine analyser || status=1
 
 # one closing line over both runs: "N passed, M failed" (meson's own summary is per run)
 summary() {
@@ -51,5 +59,6 @@ print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped e
 PY
 }
 if [ $status -eq 0 ]; then echo "test.sh: all passed"; else echo "test.sh: FAILURES (see above)"; fi
-summary "$root/build-test/meson-logs/testlog.json" "$root/build-test-asan/meson-logs/testlog.json"
+summary "$root/build-test/meson-logs/testlog.json" "$root/build-test-asan/meson-logs/testlog.json" \
+	"$root/build-test-tsan/meson-logs/testlog.json"
 exit $status
