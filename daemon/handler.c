@@ -14,6 +14,7 @@
 #include "engine/analyser.h"
 #include "engine/buffer.h"
 #include "engine/engine.h"
+#include "engine/wave.h"
 #include "engine/node.h"
 #include "log.h"
 #include "protocol/codec.h"
@@ -680,23 +681,66 @@ static void save_attrs(struct save *sv, struct node *n, struct json_object *opti
 		json_object_object_add(props, "buffer", buffer);
 }
 
+/* start() and stop() as they were asked for (the model: the renderer's copy may be moving) */
 static void save_sched(struct json_object *o, const struct node *n)
 {
+	const struct sched *s = &n->sched;
 	struct json_object *start;
 
-	if (!n->kind->source || !n->sched.start_called)
+	if (!n->kind->source || !s->start_called)
 		return;
-	/* written once by the renderer when start/stop were committed */
 	start = json_object_new_array();
-	json_object_array_add(start, json_object_new_double(n->sched.start));
+	json_object_array_add(start, json_object_new_double(s->when_model));
 	if (strcmp(n->kind->name, "AudioBufferSourceNode") == 0) {
-		json_object_array_add(start, json_object_new_double(n->sched.offset));
-		if (isfinite(n->sched.duration))
-			json_object_array_add(start, json_object_new_double(n->sched.duration));
+		json_object_array_add(start, json_object_new_double(isnan(s->offset_model) ? 0 :
+								    s->offset_model));
+		if (!isnan(s->duration_model))
+			json_object_array_add(start, json_object_new_double(s->duration_model));
 	}
 	json_object_object_add(o, "start", start);
-	if (n->sched.stop_called && isfinite(n->sched.stop))
-		json_object_object_add(o, "stop", json_object_new_double(n->sched.stop));
+	if (s->stop_called)
+		json_object_object_add(o, "stop", json_object_new_double(s->stop_model));
+}
+
+static struct json_object *float_array(const float *v, size_t n)
+{
+	struct json_object *a = json_object_new_array_ext((int)n);
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_double(v[i]));
+	return a;
+}
+
+/* a construction option of the node (kind->options) into its saved form */
+static void save_option(void *data, const char *name, const struct value *v)
+{
+	struct json_object *o = data, *options = NULL, *j = NULL;
+
+	json_object_object_get_ex(o, "options", &options);
+	switch (v->type) {
+	case VALUE_NUMBER:
+		j = json_object_new_double(v->num);
+		break;
+	case VALUE_ARRAY:
+		j = json_object_new_array_ext((int)v->arr.n);
+		for (size_t i = 0; i < v->arr.n; i++)
+			json_object_array_add(j, json_object_new_double(v->arr.v[i]));
+		break;
+	case VALUE_WAVE:
+		j = json_object_new_object();
+		json_object_object_add(j, "real", float_array(v->wave->real, v->wave->len));
+		json_object_object_add(j, "imag", float_array(v->wave->imag, v->wave->len));
+		json_object_object_add(j, "disableNormalization",
+				       json_object_new_boolean(!v->wave->normalize));
+		json_object_object_add(o, name, j);	/* a node field, not an option */
+		return;
+	default:
+		return;
+	}
+	if (options)
+		json_object_object_add(options, name, j);
+	else
+		json_object_put(j);
 }
 
 static void save_node(struct node *n, void *data)
@@ -728,6 +772,8 @@ static void save_node(struct node *n, void *data)
 	save_params(sv, n, options, params);
 	save_attrs(sv, n, options, props);
 	json_object_object_add(o, "options", options);
+	if (k->options)
+		k->options(n, save_option, o);
 	if (json_object_object_length(props) > 0)
 		json_object_object_add(o, "props", props);
 	else

@@ -122,6 +122,24 @@ static void merger_process(struct node *n, const struct render_ctx *ctx)
 	}
 }
 
+static void splitter_options(const struct node *n,
+			     void (*emit)(void *data, const char *name, const struct value *v),
+			     void *data)
+{
+	struct value v = { .type = VALUE_NUMBER, .num = n->n_outputs };
+
+	emit(data, "numberOfOutputs", &v);
+}
+
+static void merger_options(const struct node *n,
+			   void (*emit)(void *data, const char *name, const struct value *v),
+			   void *data)
+{
+	struct value v = { .type = VALUE_NUMBER, .num = n->n_inputs };
+
+	emit(data, "numberOfInputs", &v);
+}
+
 const struct node_kind splitter_kind = {
 	.name = "ChannelSplitterNode",
 	.size = sizeof(struct node),
@@ -132,6 +150,7 @@ const struct node_kind splitter_kind = {
 	.interp = INTERP_DISCRETE,
 	.init = splitter_init,
 	.check_channels = splitter_check_channels,
+	.options = splitter_options,
 	.process = splitter_process,
 };
 
@@ -145,5 +164,6 @@ const struct node_kind merger_kind = {
 	.interp = INTERP_SPEAKERS,
 	.init = merger_init,
 	.check_channels = merger_check_channels,
+	.options = merger_options,
 	.process = merger_process,
 };

@@ -342,7 +342,17 @@ static void delay_fini(struct node *n)
 		bus_fini(&d->scratch);
 }
 
+static void delay_options(const struct node *n,
+			  void (*emit)(void *data, const char *name, const struct value *v),
+			  void *data)
+{
+	struct value v = { .type = VALUE_NUMBER, .num = ((const struct delay *)n)->max_delay };
+
+	emit(data, "maxDelayTime", &v);
+}
+
 const struct node_kind delay_kind = {
+	.options = delay_options,
 	.name = "DelayNode",
 	.size = sizeof(struct delay),
 	.inputs = 1,

@@ -812,6 +812,9 @@ int engine_op_start(struct engine *e, const char *name, double when, double offs
 	o->duration = isnan(duration) ? INFINITY : duration;
 	o->old_flag = n->sched.start_called;
 	n->sched.start_called = true;
+	n->sched.when_model = o->when;
+	n->sched.offset_model = offset;
+	n->sched.duration_model = duration;
 	*op = o;
 	return 0;
 }
@@ -834,6 +837,7 @@ int engine_op_stop(struct engine *e, const char *name, double when, struct engin
 	o->when = isnan(when) ? 0 : when;
 	o->old_flag = n->sched.stop_called;
 	n->sched.stop_called = true;
+	n->sched.stop_model = o->when;
 	*op = o;
 	return 0;
 }

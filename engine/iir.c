@@ -15,6 +15,7 @@
 struct iir {
 	struct node node;
 	uint32_t order;			/* max(len(b), len(a)) - 1 */
+	uint32_t nb, na;		/* coefficients given */
 	double b[MAX_COEF];		/* feedforward / feedback[0] */
 	double a[MAX_COEF];		/* feedback / feedback[0]; a[0] = 1 */
 	/* render */
@@ -74,6 +75,8 @@ static int iir_init(struct node *n, const struct option *opts, size_t n_opts, st
 	if (fb[0] == 0)
 		return err_set(err, ERR_INVALID_STATE, "feedback: the first coefficient is zero");
 	f->order = (nff > nfb ? nff : nfb) - 1;
+	f->nb = nff;
+	f->na = nfb;
 	for (i = 0; i < MAX_COEF; i++) {
 		f->b[i] = i < nff ? ff[i] / fb[0] : 0;
 		f->a[i] = i < nfb ? fb[i] / fb[0] : 0;
@@ -194,7 +197,21 @@ int iir_frequency_response(struct node *n, const float *freq_hz, size_t count, f
 	return 0;
 }
 
+/* normalised by feedback[0]: the same filter */
+static void iir_options(const struct node *n,
+			void (*emit)(void *data, const char *name, const struct value *v),
+			void *data)
+{
+	const struct iir *f = (const struct iir *)n;
+	struct value b = { .type = VALUE_ARRAY, .arr = { f->b, f->nb } };
+	struct value a = { .type = VALUE_ARRAY, .arr = { f->a, f->na } };
+
+	emit(data, "feedforward", &b);
+	emit(data, "feedback", &a);
+}
+
 const struct node_kind iir_kind = {
+	.options = iir_options,
 	.name = "IIRFilterNode",
 	.size = sizeof(struct iir),
 	.inputs = 1,

@@ -79,6 +79,11 @@ struct node_kind {
 	 * instead of process */
 	void (*process_read)(struct node *n, const struct render_ctx *ctx);
 	void (*process_write)(struct node *n, const struct render_ctx *ctx);
+	/* control, optional: the options fixed at construction (not attributes) that make the
+	 * node again, for `save`: emit is called once for each */
+	void (*options)(const struct node *n,
+			void (*emit)(void *data, const char *name, const struct value *v),
+			void *data);
 	/* control: free what init and attributes allocated (may be NULL) */
 	void (*fini)(struct node *n);
 };
@@ -86,9 +91,11 @@ struct node_kind {
 enum sched_state { SCHED_UNSTARTED, SCHED_SCHEDULED, SCHED_PLAYING, SCHED_ENDED };
 
 struct sched {
-	/* control model */
+	/* control model: what start() and stop() asked for */
 	bool start_called;
 	bool stop_called;
+	double when_model, offset_model, duration_model;	/* start(); NAN when absent */
+	double stop_model;					/* stop() */
 	/* render */
 	enum sched_state state;
 	double start;		/* when (s) */

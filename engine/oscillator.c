@@ -439,7 +439,21 @@ static const struct attr_desc osc_attrs[] = {
 	  .memo = shape_memo, .undo = shape_undo, .get = wave_get },
 };
 
+static void osc_options(const struct node *n,
+			void (*emit)(void *data, const char *name, const struct value *v),
+			void *data)
+{
+	const struct osc *o = (const struct osc *)n;
+	struct value v = { .type = VALUE_WAVE };
+
+	if (o->type_model != OSC_CUSTOM || !o->tables_model || !o->tables_model->wave)
+		return;
+	v.wave = o->tables_model->wave;
+	emit(data, "periodicWave", &v);
+}
+
 const struct node_kind oscillator_kind = {
+	.options = osc_options,
 	.name = "OscillatorNode",
 	.size = sizeof(struct osc),
 	.inputs = 0,

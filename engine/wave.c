@@ -221,6 +221,9 @@ struct wave_tables *wave_tables_new(const struct periodic_wave *w, double sample
 	out = fftwf_alloc_real(n);
 	if (!t->range || !spec || !out)
 		goto fail;
+	t->wave = wave_copy(w);
+	if (t->wave == NULL)
+		goto fail;
 	plan = fftwf_plan_dft_c2r_1d((int)n, spec, out, FFTW_ESTIMATE);
 	if (!plan || tables_build(t, w, plan, spec, out) < 0)
 		goto fail;
@@ -238,6 +241,18 @@ fail:
 	return NULL;
 }
 
+struct periodic_wave *wave_copy(const struct periodic_wave *w)
+{
+	struct periodic_wave *c = wave_alloc(w->len, NULL);
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c->real, w->real, w->len * sizeof(float));
+	memcpy(c->imag, w->imag, w->len * sizeof(float));
+	c->normalize = w->normalize;
+	return c;
+}
+
 struct wave_tables *wave_tables_builtin(enum wave_shape shape, double sample_rate,
 					struct error *err)
 {
@@ -252,6 +267,10 @@ struct wave_tables *wave_tables_builtin(enum wave_shape shape, double sample_rat
 		w->imag[k] = (float)builtin_coef(shape, (unsigned)k);
 	t = wave_tables_new(w, sample_rate, err);
 	wave_free(w);
+	if (t) {
+		wave_free(t->wave);	/* built-in: nothing to save */
+		t->wave = NULL;
+	}
 	return t;
 }
 
@@ -265,6 +284,7 @@ void wave_tables_unref(struct wave_tables *t)
 {
 	if (!t || --t->refs > 0)
 		return;
+	wave_free(t->wave);
 	free(t->data);
 	free(t->range);
 	free(t);

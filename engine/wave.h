@@ -29,6 +29,8 @@ enum wave_shape { WAVE_SINE, WAVE_SQUARE, WAVE_SAWTOOTH, WAVE_TRIANGLE };
 struct periodic_wave *wave_new(const double *real, size_t nreal, const double *imag,
 			       size_t nimag, bool disable_normalization, struct error *err);
 void wave_free(struct periodic_wave *w);
+/* a copy; NULL when out of memory */
+struct periodic_wave *wave_copy(const struct periodic_wave *w);
 
 /* band-limited tables for one waveform at one sample rate: the waveform sampled `size` times
  * per period, once per pitch range (3 ranges per octave).  range r keeps the partials
@@ -43,6 +45,8 @@ struct wave_tables {
 	const float **range;	/* n_ranges tables of size + 1 samples; [size] repeats [0] */
 	float *data;		/* the distinct tables, which range[] points into */
 	uint32_t refs;
+	struct periodic_wave *wave;	/* a custom wave's coefficients (for `save`); NULL for
+					 * the built-in shapes */
 };
 
 /* samples per period used at a sample rate (the normalization's N) */
