@@ -22,12 +22,33 @@ static const struct param_desc compressor_params[] = {
 
 #define PRE_DELAY 0.006			/* s: the internal DelayNode's delayTime */
 #define DELAY_MAX 4608			/* PRE_DELAY at the engine's highest rate, 768 kHz */
-#define SILENCE 0.0001			/* |input| below this: attenuation 1 */
-/* detector release: the detector average climbs back toward 1 at this many dB per
- * DETECTOR_TIME seconds, at least, and faster the deeper the attenuation (adaptive release) */
-#define DETECTOR_TIME 0.0025
-#define DETECTOR_MIN_DB 2.0
-#define DETECTOR_MIN_ATT 0.7943282347242815	/* 10^(-DETECTOR_MIN_DB / 20) */
+#define SILENCE 0.0001f			/* |input| at or below this: attenuation 1 */
+#define DIVISION 32			/* frames sharing one envelope rate */
+#define DETECTOR_TIME 0.0025f		/* s: the detector's release time constant */
+#define METER_TIME 0.325		/* s: the reduction meter's release time constant */
+
+/* the envelope and detector curves the spec leaves to the implementation, chosen as the
+ * reference engines have them so that levels agree:
+ * - attack: per DIVISION frames, the rate that closes the gap to the detector's gain
+ *   (pre-warped by asin, the output warped back by sin) from the largest difference seen
+ *   so far in this attack, d dB, down to 0.25 dB over `attack` seconds;
+ * - release: adaptive, 5 dB per a number of frames that a 4th-order polynomial gives from
+ *   the depth of the compression, through 0.09, 0.16, 0.42 and 0.98 times `release` at
+ *   -12, -8, -4 and 0 dB;
+ * - detector: follows a deeper attenuation at once, recovers at the attenuation's depth
+ *   (at least 2 dB) per DETECTOR_TIME. */
+static const float release_zone[4] = { 0.09f, 0.16f, 0.42f, 0.98f };
+/* the polynomial through (0, z1), (1, z2), (2, z3), (3, z4): coefficient j = sum_i m[j][i] zi */
+static const double release_fit[5][4] = {
+	{ 0.9999999999999998, 1.8432219684323923e-16, -1.9373394351676423e-16,
+	  8.824516011816245e-18 },
+	{ -1.5788320352845888, 2.3305837032074286, -0.9141194204840429, 0.1623677525612032 },
+	{ 0.5334142869106424, -1.272736789213631, 0.9258856042207512, -0.18656310191776226 },
+	{ 0.08783463138207234, -0.1694162967925622, 0.08588057951595272,
+	  -0.00429891410546283 },
+	{ -0.042416883008123074, 0.1115693827987602, -0.09764676325265872,
+	  0.028494263462021576 },
+};
 
 struct compressor {
 	struct node node;
@@ -37,8 +58,11 @@ struct compressor {
 	float key[3];			/* threshold, knee, ratio the curve was made for */
 	bool have_curve;
 	double makeup;
-	double detector_average;	/* [[detector average]] */
-	double compressor_gain;		/* [[compressor gain]] */
+	float detector_average;		/* [[detector average]] */
+	float compressor_gain;		/* [[compressor gain]] */
+	float max_attack_db;		/* largest difference of this attack; -1: releasing */
+	double meter;			/* reduction meter, dB (double: its slow release
+					 * would stall in float steps near the target) */
 	uint32_t delay_len, pos, chans;
 	bool delay_live;		/* the delay line holds non-zero samples */
 	float delay[2][DELAY_MAX];
@@ -123,58 +147,83 @@ static void curve_update(struct compressor *x)
 	x->have_curve = true;
 }
 
+static float to_db(float x)
+{
+	return x > 0 ? 20 * log10f(x) : -1000.0f;
+}
+
+/* the rate from the compressor gain g toward `scaled`, the pre-warped detector gain */
+static float envelope_rate(struct compressor *x, float g, float scaled, const float poly[5],
+			   float attack_frames)
+{
+	bool releasing = scaled > g;
+	float diff = scaled == 0 ? (releasing ? -1 : 1) : to_db(g / scaled);
+
+	if (releasing) {
+		float u = diff < -12 ? -12 : diff > 0 ? 0 : diff, frames;
+		x->max_attack_db = -1;
+		u = 0.25f * (u + 12);
+		frames = poly[0] + u * (poly[1] + u * (poly[2] + u * (poly[3] + u * poly[4])));
+		return powf(10, 5 / frames / 20);
+	}
+	if (x->max_attack_db == -1 || x->max_attack_db < diff)
+		x->max_attack_db = diff;
+	return 1 - powf(0.25f / fmaxf(0.5f, x->max_attack_db), 1 / attack_frames);
+}
+
 /* the EnvelopeFollower over one quantum: level[] holds max |input| over channels; writes
- * gain[] = reduction gain (compressor gain * makeup) per sample */
+ * gain[] = reduction gain (warped compressor gain * makeup) per sample */
 static void envelope(struct compressor *x, double fs)
 {
 	const struct param *p = x->node.params;
-	/* envelope rates: attacking closes 10 dB of the distance to the detector average per
-	 * `attack` seconds; releasing raises the gain by 10 dB per `release` seconds */
-	double atk_frames = fmax(p[ATTACK].values[0] * fs, 1);
-	double rel_frames = fmax(p[RELEASE].values[0] * fs, 1);
-	double atk_rate = 1 - pow(10, -0.5 / atk_frames);
-	double rel_rate = pow(10, 0.5 / rel_frames);
-	double det_frames = fmax(DETECTOR_TIME * fs, 1);
-	double det_slow = pow(10, DETECTOR_MIN_DB / 20 / det_frames) - 1;
-	double avg = x->detector_average, g = x->compressor_gain, makeup = x->makeup;
+	const float attack_frames = fmaxf(0.001f, p[ATTACK].values[0]) * (float)fs;
+	const float release_frames = p[RELEASE].values[0] * (float)fs;
+	const float detector_frames = DETECTOR_TIME * (float)fs;
+	const double meter_k = 1 - exp(-1 / (fs * METER_TIME));
+	const float half_pi = (float)(M_PI / 2), makeup = (float)x->makeup;
+	float avg = x->detector_average, g = x->compressor_gain, poly[5];
+	double meter = x->meter;
 
-	for (int i = 0; i < QUANTUM; i++) {
-		double in = x->level[i], att, rate;
-		bool releasing;
-
-		att = in < SILENCE ? 1 : compressor_curve_apply(&x->curve, in) / in;
-		releasing = att > g;
-		/* detector curve: follows a deeper attenuation at once (a peak detector), and
-		 * recovers at a rate that grows with the attenuation's depth */
-		if (att <= avg) {
-			rate = 1;
-		} else if (att >= DETECTOR_MIN_ATT) {
-			rate = det_slow;
-		} else {
-			rate = pow(10, -log10(att) / det_frames) - 1;
-			rate = rate > 1 ? 1 : rate;
-		}
-		avg += (att - avg) * rate;
-		if (avg > 1)
-			avg = 1;
-		if (releasing) {
-			g *= rel_rate;
-			if (g > 1)
-				g = 1;
-		} else {
-			g += (avg - g) * atk_rate;
-		}
-		x->gain[i] = (float)(g * makeup);
+	for (int j = 0; j < 5; j++) {
+		double c = 0;
+		for (int i = 0; i < 4; i++)
+			c += release_fit[j][i] * release_zone[i];
+		poly[j] = release_frames * (float)c;
 	}
-	/* the average creeps toward 1 in silence; settle it so a quiet node stops working */
-	if (1 - avg < 1e-9)
-		avg = 1;
-	x->detector_average = avg;
-	x->compressor_gain = g;
-	/* the attribute reports the compressor's gain reduction without the makeup stage: the
-	 * spec's attribute text requires 0 dB for no signal, which makeup would contradict */
-	atomic_store_explicit(&x->reduction, g > 0 ? (float)(20 * log10(g)) : -1000.0f,
-			      memory_order_relaxed);
+	for (int d = 0; d < QUANTUM; d += DIVISION) {
+		const float scaled = asinf(avg < 1 ? avg : 1) / half_pi;
+		const float rate = envelope_rate(x, g, scaled, poly, attack_frames);
+
+		for (int i = d; i < d + DIVISION; i++) {
+			float in = x->level[i], att, warped;
+
+			att = in <= SILENCE ? 1 : (float)compressor_curve_apply(&x->curve, in) / in;
+			if (att > avg) {
+				float db = fmaxf(2, -to_db(att));
+				avg += (att - avg) * (powf(10, db / detector_frames / 20) - 1);
+			} else {
+				avg = att;
+			}
+			avg = avg > 1 ? 1 : avg;
+			if (rate < 1) {
+				g += (scaled - g) * rate;
+			} else {
+				g *= rate;
+				g = g > 1 ? 1 : g;
+			}
+			warped = (float)sin((double)(half_pi * g));
+			x->gain[i] = makeup * warped;
+			/* the meter hits peaks at once and releases slowly */
+			if (to_db(warped) < meter)
+				meter = to_db(warped);
+			else
+				meter += (to_db(warped) - meter) * meter_k;
+		}
+	}
+	x->detector_average = isfinite(avg) ? avg : 1;
+	x->compressor_gain = isfinite(g) ? g : 1;
+	x->meter = meter;
+	atomic_store_explicit(&x->reduction, (float)meter, memory_order_relaxed);
 }
 
 static bool settled(const struct compressor *x)
@@ -288,13 +337,15 @@ static int compressor_init(struct node *n, const struct option *opts, size_t n_o
 			   struct error *err)
 {
 	struct compressor *x = (struct compressor *)n;
-	long len = lround(PRE_DELAY * n->sample_rate);
+	long len = (long)(PRE_DELAY * n->sample_rate);	/* whole frames, rounded down */
 
 	if (n_opts)
 		return node_bad_option(n, opts[0].name, NULL, err);
 	x->delay_len = (uint32_t)(len < 1 ? 1 : len > DELAY_MAX ? DELAY_MAX : len);
-	x->detector_average = 0.0;
-	x->compressor_gain = 1.0;
+	x->detector_average = 0.0f;
+	x->compressor_gain = 1.0f;
+	x->max_attack_db = -1;
+	x->meter = 0;
 	atomic_store_explicit(&x->reduction, 0.0f, memory_order_relaxed);
 	return 0;
 }
