@@ -7,10 +7,13 @@
 
 #include "node.h"
 
-#define UP_TAPS 64		/* interpolating kernel, latency UP_TAPS/2 input frames */
-#define DOWN_HALF 32		/* half-band decimator of 2*DOWN_HALF+1 taps */
-#define DOWN_TAPS (2 * DOWN_HALF + 1)
-#define HIST 80			/* history kept per stage: > max(UP_TAPS, DOWN_TAPS) */
+/* the 2x stages are the reference engines' (so the 2x/4x latency, 64 frames of the lower
+ * rate per stage each way, and the filtering agree with theirs): a 128-tap interpolator
+ * sampling a Blackman-windowed sinc half a sample off its centre, and a 256-tap half-band
+ * low-pass (Blackman-windowed) before dropping every other sample */
+#define UP_TAPS 128		/* interpolating kernel; latency UP_TAPS/2 input frames */
+#define DOWN_TAPS 256		/* half-band kernel; latency DOWN_TAPS/2 input frames */
+#define HIST DOWN_TAPS		/* history kept per stage: >= both kernels */
 
 enum oversample { OVER_NONE, OVER_2X, OVER_4X };
 static const char *const over_names[] = { "none", "2x", "4x" };
@@ -37,7 +40,8 @@ struct shaper {
 	uint32_t chans;
 	uint32_t ringing;		/* frames of filter tail still to play */
 	float up_k[UP_TAPS];		/* interpolation kernel (half-sample shift) */
-	float down_k[DOWN_TAPS];	/* half-band low-pass for decimation */
+	float down_k[DOWN_TAPS / 2];	/* the half-band's odd taps (the even ones are 0 but
+					 * the centre, which is 0.5) */
 	struct stage (*st)[2];		/* [channel][stage] */
 	float tmp[2][4 * QUANTUM];
 };
@@ -56,16 +60,15 @@ static void design_kernels(struct shaper *s)
 {
 	int k;
 
-	/* up: the value half a sample after x[n - UP_TAPS/2 + 1]... centred so that
-	 * odd outputs interpolate between the two inputs around the delay line's middle */
 	for (k = 0; k < UP_TAPS; k++)
 		s->up_k[k] = (float)(sinc(k - UP_TAPS / 2 + 0.5) * blackman(k + 0.5, UP_TAPS));
-	for (k = 0; k < DOWN_TAPS; k++)
-		s->down_k[k] = (float)(0.5 * sinc((k - DOWN_HALF) / 2.0) *
-				       blackman(k, DOWN_TAPS - 1));
+	for (k = 1; k < DOWN_TAPS; k += 2)
+		s->down_k[k / 2] = (float)(0.5 * sinc((k - DOWN_TAPS / 2) / 2.0) *
+					   blackman(k, DOWN_TAPS));
 }
 
-/* x: n frames preceded by HIST frames of history in buf; writes 2n frames to y */
+/* x: n frames preceded by HIST frames of history in buf; writes 2n frames to y: the even
+ * ones the input UP_TAPS/2 frames ago, the odd ones interpolated half a frame later */
 static void upsample(const float *restrict k, float *restrict buf, const float *x, uint32_t n,
 		     float *restrict y)
 {
@@ -83,18 +86,18 @@ static void upsample(const float *restrict k, float *restrict buf, const float *
 	memmove(buf, buf + n, HIST * sizeof(float));
 }
 
-/* x: 2n frames; writes n frames to y */
+/* x: 2n frames; writes n frames to y: y[i] = sum_t h[t] x[2i - t] over the half-band */
 static void downsample(const float *restrict k, float *restrict buf, const float *x, uint32_t n,
 		       float *restrict y)
 {
-	uint32_t i, j;
+	uint32_t i, m;
 
 	memcpy(buf + HIST, x, 2 * n * sizeof(float));
 	for (i = 0; i < n; i++) {
 		const float *h = buf + HIST + 2 * i;
-		float acc = 0;
-		for (j = 0; j < DOWN_TAPS; j++)
-			acc += k[j] * h[-(int)j];
+		float acc = 0.5f * h[-(DOWN_TAPS / 2)];
+		for (m = 0; m < DOWN_TAPS / 2; m++)
+			acc += k[m] * h[-(int)(2 * m + 1)];
 		y[i] = acc;
 	}
 	memmove(buf, buf + 2 * n, HIST * sizeof(float));
