@@ -339,23 +339,41 @@ static void sine_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool c
 }
 
 /* the phase runs in table samples [0, size), which scales cycles by a power of two (exact) */
-static void table_run(struct osc *o, const float *tab, float *y, uint32_t from, uint32_t to,
-		      bool constant)
+/* one frame from the blend of two ranges, linear within each */
+static inline float table_read(const struct wave_pick *p, uint32_t k, float frac)
 {
-	const uint32_t size = o->tables->size, mask = size - 1;
-	const double dsize = size;
+	float a = p->more[k] + frac * (p->more[k + 1] - p->more[k]);
+	float b = p->fewer[k] + frac * (p->fewer[k + 1] - p->fewer[k]);
+
+	return a + p->mix * (b - a);
+}
+
+/* from..to from the tables: with a constant frequency the ranges are picked once, else for
+ * every frame (the blend follows the frequency, as a sweep needs) */
+static void table_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool constant)
+{
+	const struct wave_tables *t = o->tables;
+	const uint32_t size = t->size, mask = size - 1;
+	const double dsize = size, rate = o->base.sample_rate;
 	double ph = o->phase * dsize;
+	double picked = o->inc[from];
+	struct wave_pick p;
 
+	wave_tables_pick(t, picked * rate, &p);
 	for (uint32_t i = from; i < to; i++) {
+		const double inc = constant ? o->inc[from] : o->inc[i];
 		uint32_t k = (uint32_t)ph;
-		float frac = (float)(ph - k), a, b;
+		float frac = (float)(ph - k);
 
+		/* a sweep moves the blend by 3 log2 of the frequency ratio: re-pick once the
+		 * frequency has moved by 1e-5 (the blend then by < 5e-5 of a range) */
+		if (!constant && fabs(inc - picked) > 1e-5 * fabs(picked)) {
+			picked = inc;
+			wave_tables_pick(t, inc * rate, &p);
+		}
 		/* the mask keeps a phase rounded up to exactly `size` in the table */
-		k &= mask;
-		a = tab[k];
-		b = tab[k + 1];
-		y[i] = a + frac * (b - a);
-		ph += (constant ? o->inc[from] : o->inc[i]) * dsize;
+		y[i] = table_read(&p, k & mask, frac);
+		ph += inc * dsize;
 		if (ph >= dsize)
 			ph -= dsize;
 		else if (ph < 0)
@@ -389,15 +407,10 @@ static void osc_process(struct node *n, const struct render_ctx *ctx)
 	}
 	if (!o->tables) {
 		sine_run(o, y, from, to, constant);
+	} else if (constant) {
+		table_run(o, y, from, to, true);
 	} else {
-		/* one table per quantum, for the highest frequency in it: a sweep loses a
-		 * few top partials rather than aliasing */
-		const float *tab = wave_tables_pick(o->tables, peak * n->sample_rate);
-
-		if (constant)
-			table_run(o, tab, y, from, to, true);
-		else
-			table_run(o, tab, y, from, to, false);
+		table_run(o, y, from, to, false);
 	}
 }
 

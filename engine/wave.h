@@ -34,8 +34,8 @@ struct periodic_wave *wave_copy(const struct periodic_wave *w);
 
 /* band-limited tables for one waveform at one sample rate: the waveform sampled `size` times
  * per period, once per pitch range (3 ranges per octave).  range r keeps the partials
- * k <= (size/2) * 2^(-r/3), so that a fundamental f played from the range wave_tables_pick
- * returns has every partial below Nyquist.  immutable once built; the render thread only
+ * k <= (size/2) * 2^(-r/3), wave_tables_pick blends two neighbouring ranges for a
+ * fundamental so that no partial passes Nyquist.  immutable once built; the render thread only
  * reads them.  the reference count is touched on the control thread only. */
 struct wave_tables {
 	uint32_t size;		/* samples per period, a power of two */
@@ -62,20 +62,31 @@ struct wave_tables *wave_tables_ref(struct wave_tables *t);
 /* NULL is fine */
 void wave_tables_unref(struct wave_tables *t);
 
-/* render: the table with the most partials that keeps every partial of fundamental |f| (Hz)
- * below Nyquist.  one log2 per call: call it per quantum, not per sample. */
-static inline const float *wave_tables_pick(const struct wave_tables *t, double f)
-{
-	double ratio = fabs(f) * t->inv_lowest;
-	/* range r covers fundamentals up to lowest * 2^(r/3): round up to the next range
-	 * (the 1 +) so the partials that would pass Nyquist are already gone */
-	double r = ratio > 0 ? 1 + 3 * log2(ratio) : 0;
+/* the two ranges a fundamental plays from and how to blend them: sample = (1 - mix) *
+ * more + mix * fewer.  ranges step by a third of an octave; blending across the step (as the
+ * reference engines do) fades partials out as they near Nyquist instead of dropping them at
+ * once. */
+struct wave_pick {
+	const float *more;	/* the range with more partials */
+	const float *fewer;	/* the next range */
+	float mix;
+};
 
-	if (!(r > 0))
-		return t->range[0];
-	if (r >= t->n_ranges - 1)
-		return t->range[t->n_ranges - 1];
-	return t->range[(uint32_t)r];
+/* render: the ranges for fundamental |f| (Hz).  one log2 per call. */
+static inline void wave_tables_pick(const struct wave_tables *t, double f, struct wave_pick *p)
+{
+	/* range r is for fundamentals up to lowest * 2^((r - 1) / 3): the 1 + rounds up to
+	 * the next range, so partials that would pass Nyquist are already gone */
+	float ratio = f != 0 ? (float)(fabs(f) * t->inv_lowest) : 0.5f;
+	float r = 1 + 3 * log2f(ratio), top = (float)(t->n_ranges - 1);
+	uint32_t i;
+
+	r = r > 0 ? r : 0;
+	r = r < top ? r : top;
+	i = (uint32_t)r;
+	p->more = t->range[i];
+	p->fewer = t->range[i + 1 < t->n_ranges ? i + 1 : i];
+	p->mix = r - (float)i;
 }
 
 #endif

@@ -205,7 +205,18 @@ static void table_partial(const float *tab, uint32_t n, uint32_t k, double *sn, 
 	*cs = 2 * c / n;
 }
 
-static void picked_table_keeps_partials_below_nyquist_only(void **state)
+/* the blend wave_tables_pick describes, as one table */
+static float *blend(const struct wave_pick *p, uint32_t n)
+{
+	float *tab = malloc((n + 1) * sizeof(float));
+
+	assert_non_null(tab);
+	for (uint32_t i = 0; i <= n; i++)
+		tab[i] = (1 - p->mix) * p->more[i] + p->mix * p->fewer[i];
+	return tab;
+}
+
+static void picked_blend_keeps_partials_below_nyquist_only(void **state)
 {
 	static const double freqs[] = { 30, 110, 440, 1000, 3300, 7000, 15000 };
 	uint32_t n = wave_table_size(RATE);
@@ -223,7 +234,12 @@ static void picked_table_keeps_partials_below_nyquist_only(void **state)
 	}
 	for (size_t j = 0; j < sizeof(freqs) / sizeof(freqs[0]); j++) {
 		double f = freqs[j];
-		const float *tab = wave_tables_pick(t, f);
+		struct wave_pick p;
+		float *tab;
+
+		wave_tables_pick(t, f, &p);
+		assert_true(p.mix >= 0 && p.mix < 1);
+		tab = blend(&p, n);
 
 		for (uint32_t k = 1; k < n / 2; k++) {
 			double s, c, hz = k * f;
@@ -236,12 +252,16 @@ static void picked_table_keeps_partials_below_nyquist_only(void **state)
 			table_partial(tab, n, k, &s, &c);
 			if (hz >= RATE / 2) {
 				assert_float_equal(s, 0, 1e-6);
-			} else if (hz < RATE / 2 * pow(2, -1.0 / 3)) {
-				/* at most the top third of an octave may be culled */
+			} else if (hz < RATE / 2 * pow(2, -2.0 / 3)) {
+				/* below the blend's two thirds of an octave: every partial whole */
 				assert_float_equal(s, builtin_b(WAVE_SAWTOOTH, k) * norm, 1e-6);
+			} else {
+				/* fading out: never louder than whole */
+				assert_true(fabs(s) <= fabs(builtin_b(WAVE_SAWTOOTH, k) * norm) + 1e-6);
 			}
 			assert_float_equal(c, 0, 1e-6);
 		}
+		free(tab);
 	}
 	wave_tables_unref(t);
 }
@@ -273,7 +293,7 @@ int main(void)
 		cmocka_unit_test(normalized_table_is_the_coefficient_sum_divided_by_its_peak),
 		cmocka_unit_test(disabled_normalization_keeps_the_coefficient_sum),
 		cmocka_unit_test(builtin_tables_are_the_spec_coefficients_normalized),
-		cmocka_unit_test(picked_table_keeps_partials_below_nyquist_only),
+		cmocka_unit_test(picked_blend_keeps_partials_below_nyquist_only),
 		cmocka_unit_test(tables_reference_count),
 	};
 
