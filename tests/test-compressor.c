@@ -15,6 +15,7 @@
 #include "engine/compressor.h"
 #include "engine/engine.h"
 #include "engine/node.h"
+#include "graph-helpers.h"
 
 static double db(double x)
 {
@@ -95,36 +96,6 @@ static void test_makeup_gain_formula(void **state)
 }
 
 /* --- whole nodes ------------------------------------------------------------------------ */
-
-static struct option num(const char *name, double v)
-{
-	struct option o = { .name = name, .value = { .type = VALUE_NUMBER, .num = v } };
-	return o;
-}
-
-static void ok(struct engine *e, int r, struct engine_op **op, const struct error *err)
-{
-	if (r < 0)
-		fail_msg("unexpected error: %s", err->msg);
-	engine_exec(e, *op);
-}
-
-static void create(struct engine *e, const char *type, const char *name,
-		   const struct option *opts, size_t n)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_create(e, type, name, opts, n, &op, &err), &op, &err);
-}
-
-static void connect(struct engine *e, const char *from, const char *to)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_connect(e, from, to, -1, -1, &op, &err), &op, &err);
-}
 
 /* a ConstantSourceNode of `level` into a compressor with knee 0, ratio 12, threshold -24 */
 static struct engine *rig(double level)

@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "engine/node.h"
+#include "graph-helpers.h"
 
 static struct engine *make(double rate, uint32_t channels)
 {
@@ -19,45 +20,6 @@ static struct engine *make(double rate, uint32_t channels)
 
 	assert_non_null(e);
 	return e;
-}
-
-/* op by address: C leaves the order of argument evaluation open */
-static void ok(struct engine *e, int r, struct engine_op **op, const struct error *err)
-{
-	if (r < 0)
-		fail_msg("unexpected error: %s", err->msg);
-	engine_exec(e, *op);
-}
-
-static void create(struct engine *e, const char *type, const char *name,
-		   const struct option *opts, size_t n)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_create(e, type, name, opts, n, &op, &err), &op, &err);
-}
-
-static void connect(struct engine *e, const char *from, const char *to, int output, int input)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_connect(e, from, to, output, input, &op, &err), &op, &err);
-}
-
-static void start(struct engine *e, const char *name, double when)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_start(e, name, when, NAN, NAN, &op, &err), &op, &err);
-}
-
-static struct option num(const char *name, double v)
-{
-	struct option o = { .name = name, .value = { .type = VALUE_NUMBER, .num = v } };
-	return o;
 }
 
 /* renders one quantum and returns channel c's sample i */
@@ -77,10 +39,10 @@ static void constant_through_gains_multiplies(void **state)
 	create(e, "ConstantSourceNode", "c", &c, 1);
 	create(e, "GainNode", "g1", &g1, 1);
 	create(e, "GainNode", "g2", &g2, 1);
-	connect(e, "c", "g1", -1, -1);
-	connect(e, "g1", "g2", -1, -1);
-	connect(e, "g2", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "g1", -1, -1);
+	connect_at(e, "g1", "g2", -1, -1);
+	connect_at(e, "g2", "destination", -1, -1);
+	start_at(e, "c", 0);
 	b = engine_render(e);
 	for (i = 0; i < QUANTUM; i++)
 		assert_float_equal(sample(b, 0, i), -0.75f, 0.0f);
@@ -97,11 +59,11 @@ static void fan_in_sums_at_the_input(void **state)
 	(void)state;
 	create(e, "ConstantSourceNode", "a", &a, 1);
 	create(e, "ConstantSourceNode", "b", &b2, 1);
-	connect(e, "a", "destination", -1, -1);
-	connect(e, "b", "destination", -1, -1);
-	connect(e, "b", "destination", -1, -1);	/* a second identical connect is a no-op */
-	start(e, "a", 0);
-	start(e, "b", 0);
+	connect_at(e, "a", "destination", -1, -1);
+	connect_at(e, "b", "destination", -1, -1);
+	connect_at(e, "b", "destination", -1, -1);	/* a second identical connect is a no-op */
+	start_at(e, "a", 0);
+	start_at(e, "b", 0);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 77), 0.375f, 0.0f);
 	engine_free(e);
@@ -117,9 +79,9 @@ static void source_starts_and_stops_on_the_first_frame_at_or_after_the_time(void
 
 	(void)state;
 	create(e, "ConstantSourceNode", "c", NULL, 0);
-	connect(e, "c", "destination", -1, -1);
+	connect_at(e, "c", "destination", -1, -1);
 	/* 10.5 frames -> first frame 11; stop at 100.2 frames -> frames 11..100 play */
-	start(e, "c", 10.5 / 48000);
+	start_at(e, "c", 10.5 / 48000);
 	ok(e, engine_op_stop(e, "c", 100.2 / 48000, &op, &err), &op, &err);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 10), 0.0f, 0.0f);
@@ -144,7 +106,7 @@ static void start_twice_and_stop_before_start_are_invalid_state(void **state)
 	create(e, "ConstantSourceNode", "c", NULL, 0);
 	assert_int_equal(engine_op_stop(e, "c", 1, &op, &err), -1);
 	assert_int_equal(err.code, ERR_INVALID_STATE);
-	start(e, "c", 0);
+	start_at(e, "c", 0);
 	assert_int_equal(engine_op_start(e, "c", 1, NAN, NAN, &op, &err), -1);
 	assert_int_equal(err.code, ERR_INVALID_STATE);
 	assert_int_equal(engine_op_start(e, "destination", 1, NAN, NAN, &op, &err), -1);
@@ -161,7 +123,7 @@ static void cycle_without_delay_is_rejected_and_leaves_the_graph_as_it_was(void 
 	(void)state;
 	create(e, "GainNode", "a", NULL, 0);
 	create(e, "GainNode", "b", NULL, 0);
-	connect(e, "a", "b", -1, -1);
+	connect_at(e, "a", "b", -1, -1);
 	assert_int_equal(engine_op_connect(e, "b", "a", -1, -1, &op, &err), -1);
 	assert_int_equal(err.code, ERR_CYCLE);
 	assert_int_equal(engine_op_connect(e, "b", "a.gain", -1, -1, &op, &err), -1);
@@ -212,11 +174,11 @@ static void disconnect_overloads_remove_only_matching_edges(void **state)
 	create(e, "ConstantSourceNode", "c", &a, 1);
 	create(e, "GainNode", "g1", NULL, 0);
 	create(e, "GainNode", "g2", NULL, 0);
-	connect(e, "c", "g1", -1, -1);
-	connect(e, "c", "g2", -1, -1);
-	connect(e, "g1", "destination", -1, -1);
-	connect(e, "g2", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "g1", -1, -1);
+	connect_at(e, "c", "g2", -1, -1);
+	connect_at(e, "g1", "destination", -1, -1);
+	connect_at(e, "g2", "destination", -1, -1);
+	start_at(e, "c", 0);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 0), 2.0f, 0.0f);
 	ok(e, engine_op_disconnect(e, "c", "g2", -1, -1, &op, &err), &op, &err);
@@ -240,11 +202,11 @@ static void param_connection_adds_to_the_param_value(void **state)
 	create(e, "ConstantSourceNode", "c", &one, 1);
 	create(e, "ConstantSourceNode", "m", &mod, 1);
 	create(e, "GainNode", "g", &g, 1);
-	connect(e, "c", "g", -1, -1);
-	connect(e, "m", "g.gain", -1, -1);
-	connect(e, "g", "destination", -1, -1);
-	start(e, "c", 0);
-	start(e, "m", 0);
+	connect_at(e, "c", "g", -1, -1);
+	connect_at(e, "m", "g.gain", -1, -1);
+	connect_at(e, "g", "destination", -1, -1);
+	start_at(e, "c", 0);
+	start_at(e, "m", 0);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 5), 0.75f, 0.0f);
 	engine_free(e);
@@ -263,14 +225,14 @@ static void splitter_and_merger_swap_channels(void **state)
 	create(e, "ChannelMergerNode", "m1", &two_in, 1);
 	create(e, "ChannelSplitterNode", "s", &two_out, 1);
 	create(e, "ChannelMergerNode", "m2", &two_in, 1);
-	connect(e, "l", "m1", 0, 0);
-	connect(e, "r", "m1", 0, 1);
-	connect(e, "m1", "s", -1, -1);
-	connect(e, "s", "m2", 0, 1);
-	connect(e, "s", "m2", 1, 0);
-	connect(e, "m2", "destination", -1, -1);
-	start(e, "l", 0);
-	start(e, "r", 0);
+	connect_at(e, "l", "m1", 0, 0);
+	connect_at(e, "r", "m1", 0, 1);
+	connect_at(e, "m1", "s", -1, -1);
+	connect_at(e, "s", "m2", 0, 1);
+	connect_at(e, "s", "m2", 1, 0);
+	connect_at(e, "m2", "destination", -1, -1);
+	start_at(e, "l", 0);
+	start_at(e, "r", 0);
 	b = engine_render(e);
 	assert_int_equal(b->channels, 2);
 	assert_float_equal(sample(b, 0, 3), -0.5f, 0.0f);
@@ -287,8 +249,8 @@ static void deleted_node_stops_contributing(void **state)
 
 	(void)state;
 	create(e, "ConstantSourceNode", "c", NULL, 0);
-	connect(e, "c", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "destination", -1, -1);
+	start_at(e, "c", 0);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
 	ok(e, engine_op_delete(e, "c", &op, &err), &op, &err);
@@ -333,11 +295,11 @@ static void cycle_through_a_delay_is_allowed_and_delays_by_at_least_one_quantum(
 	create(e, "ConstantSourceNode", "c", NULL, 0);
 	create(e, "GainNode", "g", &half, 1);
 	create(e, "DelayNode", "d", &zero_delay, 1);
-	connect(e, "c", "g", -1, -1);
-	connect(e, "g", "d", -1, -1);
-	connect(e, "d", "g", -1, -1);
-	connect(e, "g", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "g", -1, -1);
+	connect_at(e, "g", "d", -1, -1);
+	connect_at(e, "d", "g", -1, -1);
+	connect_at(e, "g", "destination", -1, -1);
+	start_at(e, "c", 0);
 	/* quantum 0: g = 0.5 * (1 + 0); the delay in the cycle is clamped to 128 frames, so
 	 * quantum 1 sees g = 0.5 * (1 + 0.5) */
 	b = engine_render(e);
@@ -400,8 +362,8 @@ static void delete_inside_a_batch_frees_the_node_after_the_plan_drops_it(void **
 
 	(void)state;
 	create(e, "ConstantSourceNode", "c", NULL, 0);
-	connect(e, "c", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "destination", -1, -1);
+	start_at(e, "c", 0);
 	engine_batch_begin(e);
 	assert_int_equal(engine_op_delete(e, "c", &del, &err), 0);
 	assert_null(engine_node(e, "c"));
@@ -427,13 +389,13 @@ static void held_ops_may_commit_after_later_ones(void **state)
 	(void)state;
 	create(e, "ConstantSourceNode", "a", NULL, 0);
 	create(e, "ConstantSourceNode", "x", NULL, 0);
-	start(e, "a", 0);
-	start(e, "x", 0);
+	start_at(e, "a", 0);
+	start_at(e, "x", 0);
 	/* held: connect a (plan 1); then x connects and is deleted, both committed at once */
 	assert_int_equal(engine_op_connect(e, "a", "destination", -1, -1, &held_connect, &err), 0);
 	assert_int_equal(engine_op_param(e, "x.offset", "value", (double[]){ 0.5 }, 1, NULL, 0,
 					 NULL, &held_param, &err), 0);
-	connect(e, "x", "destination", -1, -1);
+	connect_at(e, "x", "destination", -1, -1);
 	b = engine_render(e);
 	assert_float_equal(sample(b, 0, 0), 2.0f, 0.0f);	/* the later plan holds a too */
 	ok(e, engine_op_delete(e, "x", &op, &err), &op, &err);
@@ -477,9 +439,9 @@ static void held_param_and_attr_changes_do_not_undo_later_ones(void **state)
 	(void)state;
 	create(e, "ConstantSourceNode", "c", NULL, 0);
 	create(e, "GainNode", "g", NULL, 0);
-	connect(e, "c", "g", -1, -1);
-	connect(e, "g", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "g", -1, -1);
+	connect_at(e, "g", "destination", -1, -1);
+	start_at(e, "c", 0);
 	/* held: gain 0.5 from t = 0; later, immediately: gain 0.25 from 0 */
 	assert_int_equal(engine_op_param(e, "g.gain", "setValueAtTime", (double[]){ 0.5, 0 }, 2,
 					 NULL, 0, NULL, &held_param, &err), 0);
@@ -512,9 +474,9 @@ static void undo_restores_the_model_as_it_was(void **state)
 	create(e, "ConstantSourceNode", "c", &half, 1);
 	create(e, "GainNode", "g", NULL, 0);
 	create(e, "OscillatorNode", "o", NULL, 0);
-	connect(e, "c", "g", -1, -1);
-	connect(e, "g", "destination", -1, -1);
-	start(e, "c", 0);
+	connect_at(e, "c", "g", -1, -1);
+	connect_at(e, "g", "destination", -1, -1);
+	start_at(e, "c", 0);
 	assert_int_equal(edges(e), 2);
 	assert_int_equal(engine_node_count(e), 5);	/* with destination and listener */
 

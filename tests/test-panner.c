@@ -15,6 +15,7 @@
 
 #include "engine/engine.h"
 #include "engine/panner.h"
+#include "graph-helpers.h"
 
 #define TOL 1e-6
 
@@ -205,34 +206,6 @@ static void test_cone_gain(void **state)
 
 /* --- whole nodes ------------------------------------------------------------------------ */
 
-static struct option num(const char *name, double v)
-{
-	struct option o = { .name = name, .value = { .type = VALUE_NUMBER, .num = v } };
-	return o;
-}
-
-static struct option str(const char *name, const char *v)
-{
-	struct option o = { .name = name, .value = { .type = VALUE_STRING, .str = v } };
-	return o;
-}
-
-static void ok(struct engine *e, int r, struct engine_op **op, const struct error *err)
-{
-	if (r < 0)
-		fail_msg("unexpected error: %s", err->msg);
-	engine_exec(e, *op);
-}
-
-static void create(struct engine *e, const char *type, const char *name,
-		   const struct option *opts, size_t n)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_create(e, type, name, opts, n, &op, &err), &op, &err);
-}
-
 static enum err_code create_fails(struct engine *e, const char *type, const struct option *opts,
 				  size_t n, struct error *err)
 {
@@ -240,14 +213,6 @@ static enum err_code create_fails(struct engine *e, const char *type, const stru
 
 	assert_int_equal(engine_op_create(e, type, "bad", opts, n, &op, err), -1);
 	return err->code;
-}
-
-static void connect(struct engine *e, const char *from, const char *to)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_connect(e, from, to, -1, -1, &op, &err), &op, &err);
 }
 
 static void param(struct engine *e, const char *target, const char *method, double a0,
@@ -259,14 +224,6 @@ static void param(struct engine *e, const char *target, const char *method, doub
 
 	ok(e, engine_op_param(e, target, method, args, nargs, NULL, 0, NULL, &op, &err), &op,
 	   &err);
-}
-
-static void start(struct engine *e, const char *name)
-{
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
-
-	ok(e, engine_op_start(e, name, 0, NAN, NAN, &op, &err), &op, &err);
 }
 
 /* a ConstantSourceNode of `offset` through a PannerNode to a stereo destination */
@@ -281,7 +238,7 @@ static struct engine *rig(double offset, const struct option *opts, size_t n)
 	create(e, "PannerNode", "p", opts, n);
 	connect(e, "c", "p");
 	connect(e, "p", "destination");
-	start(e, "c");
+	start_at(e, "c", 0);
 	return e;
 }
 
@@ -381,8 +338,8 @@ static void test_node_stereo_input(void **state)
 	ok(e, engine_op_connect(e, "r", "m", 0, 1, &o, &err), &o, &err);
 	connect(e, "m", "p");
 	connect(e, "p", "destination");
-	start(e, "l");
-	start(e, "r");
+	start_at(e, "l", 0);
+	start_at(e, "r", 0);
 	b = engine_render(e);
 	assert_float_equal(b->data[0][5], 0.25 + 0.5 * cos(M_PI / 4), 1e-6);
 	assert_float_equal(b->data[1][5], 0.5 * sin(M_PI / 4), 1e-6);
