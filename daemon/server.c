@@ -767,6 +767,21 @@ static bool busy_sessions(const struct server *s)
 	return false;
 }
 
+/* nodes and connections ended with `at` leave the renderer's plan once their time passed */
+static void collect(struct server *s)
+{
+	struct engine *e = core_engine(s->core);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	if (!engine_collect_pending(e) || core_space(s->core) == 0)
+		return;
+	if (engine_collect(e, &op, &err) < 0)
+		log_warn("collecting ended nodes: %s", err.msg);
+	else if (op)
+		server_submit(s, NULL, op, 0, server_now_ns());
+}
+
 int server_run(struct server *s, int sigfd)
 {
 	struct pollfd *pfd = NULL;
@@ -795,6 +810,7 @@ int server_run(struct server *s, int sigfd)
 			return -errno;
 		}
 		drain(s);
+		collect(s);
 		if (pfd[0].revents & POLLIN) {
 			free(pfd);
 			return 0;

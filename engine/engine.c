@@ -39,6 +39,15 @@ struct engine_op {
 	struct value old_value;		/* OP_ATTR: the model's value before (owned copy) */
 	void *memo;			/* OP_ATTR: attr->memo before the check */
 	bool old_flag;			/* OP_START: start_called, OP_STOP: stop_called */
+	struct node *deleted_at;	/* delete with `at`: the node, dying until then */
+	struct retimed *retimed;	/* delete, disconnect with `at`: edges given an end */
+	uint32_t n_retimed;
+};
+
+/* an edge's end as it was before an op with `at` set it */
+struct retimed {
+	struct edge *edge;
+	uint64_t until;
 };
 
 struct engine {
@@ -52,6 +61,7 @@ struct engine {
 	struct node **names;		/* hash table by name, chained by hash_next */
 	uint32_t names_cap;		/* buckets, a power of two */
 	uint64_t plan_seq;		/* control: plans built so far */
+	uint32_t dying;			/* nodes and edges ended with `at`, not collected yet */
 	uint32_t batch;			/* open engine_batch_begin calls */
 	bool batch_dirty;		/* the model changed since the last plan */
 	struct node *batch_dead;	/* deleted during the batch, linked by model_next */
@@ -102,6 +112,19 @@ static double engine_now(const struct engine *e)
 
 /* an op naming a node keeps it alive: a deleted node may still have ops in flight (held
  * for a later `at`), and is freed with the last of them */
+/* the first frame of the quantum an edit made now takes effect in, when that is later than
+ * the renderer's next quantum (an edit with `at`); 0 for "at once" */
+static uint64_t activation(const struct engine *e)
+{
+	uint64_t f, next = engine_frame(e);
+
+	if (e->now < 0)
+		return 0;
+	f = (uint64_t)ceil(e->now * e->sample_rate - 1e-9);
+	f = (f + QUANTUM - 1) / QUANTUM * QUANTUM;
+	return f > next ? f : 0;
+}
+
 static struct engine_op *op_new(enum op_kind kind, struct node *n)
 {
 	struct engine_op *op = calloc(1, sizeof(*op));
@@ -335,7 +358,8 @@ void engine_foreach_node(struct engine *e, void (*fn)(struct node *n, void *data
 
 	for (n = e->graph.head; n; n = next) {
 		next = n->model_next;
-		fn(n, data);
+		if (n->until == FRAME_NEVER)	/* not deleted with `at` */
+			fn(n, data);
 	}
 }
 
@@ -353,8 +377,9 @@ void engine_foreach_connection(struct engine *e,
 	const struct edge *x;
 
 	for (x = e->graph.edges; x; x = x->next)
-		fn(x->src, x->output, x->dst, x->input,
-		   x->param >= 0 ? x->dst->kind->params[x->param].name : NULL, data);
+		if (x->until == FRAME_NEVER)
+			fn(x->src, x->output, x->dst, x->input,
+			   x->param >= 0 ? x->dst->kind->params[x->param].name : NULL, data);
 }
 
 struct node *engine_destination(struct engine *e)
@@ -462,6 +487,7 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 	n = node_new(e, kind, name, e->next_id, opts, n_opts, err);
 	if (n == NULL)
 		return -1;
+	n->from = activation(e);
 	e->next_id++;
 	model_add(e, n);
 	if (plan_op(e, NULL, op, err) < 0) {
@@ -473,11 +499,89 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 	return 0;
 }
 
+/* puts back the ends end_edges changed (newest change first is the caller's order) */
+static void undo_end_edges(struct engine *e, struct engine_op *op)
+{
+	uint32_t i;
+
+	for (i = op->n_retimed; i-- > 0;) {
+		op->retimed[i].edge->until = op->retimed[i].until;
+		e->dying--;
+	}
+	if (op->deleted_at) {
+		op->deleted_at->until = FRAME_NEVER;
+		names_add(e, op->deleted_at);
+		e->dying--;
+	}
+	free(op->retimed);
+	op->retimed = NULL;
+	op->n_retimed = 0;
+	op->deleted_at = NULL;
+}
+
+/* gives the edges `pick` selects an end at frame `at`, remembering the old ends for undo;
+ * with no error, builds the plan op */
+static int end_edges(struct engine *e, uint64_t at, bool (*pick)(const struct edge *x,
+								 const void *data),
+		     const void *data, struct node *dying, struct engine_op **op,
+		     struct error *err)
+{
+	struct retimed *r = NULL;
+	uint32_t n = 0, i = 0;
+	struct edge *x;
+
+	for (x = e->graph.edges; x; x = x->next)
+		n += pick(x, data);
+	if (n && (r = calloc(n, sizeof(*r))) == NULL)
+		return oom(err);
+	if (plan_op(e, NULL, op, err) < 0) {	/* before any change: nothing to put back */
+		free(r);
+		return -1;
+	}
+	for (x = e->graph.edges; x; x = x->next) {
+		if (!pick(x, data))
+			continue;
+		r[i++] = (struct retimed){ x, x->until };
+		if (x->until > at)
+			x->until = at;
+		e->dying++;
+	}
+	if (dying) {
+		dying->until = at;
+		names_remove(e, dying);
+		e->dying++;
+	}
+	/* the plan was built before the ends were set: build it again, now with them */
+	plan_free((*op)->plan);
+	(*op)->plan = NULL;
+	if (!e->batch) {
+		(*op)->plan = graph_plan(&e->graph, err);
+		if ((*op)->plan)
+			(*op)->plan->seq = ++e->plan_seq;
+	}
+	(*op)->retimed = r;
+	(*op)->n_retimed = n;
+	(*op)->deleted_at = dying;
+	if (!e->batch && (*op)->plan == NULL) {
+		undo_end_edges(e, *op);
+		engine_op_free(e, *op);
+		*op = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static bool touches(const struct edge *x, const void *node)
+{
+	return x->until == FRAME_NEVER && (x->src == node || x->dst == node);
+}
+
 int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		     struct error *err)
 {
 	struct node *n = find_node(e, name, err);
 	struct edge *x, *next, *saved = NULL, **tail = &saved;
+	uint64_t at;
 
 	if (n == NULL)
 		return -1;
@@ -485,6 +589,9 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 		return err_set(err, ERR_INVALID_STATE, "the destination cannot be deleted");
 	if (n == e->listener)
 		return err_set(err, ERR_INVALID_STATE, "the listener cannot be deleted");
+	/* with `at`: the node and its edges end then; plans keep them until collected */
+	if ((at = activation(e)) != 0)
+		return end_edges(e, at, touches, n, n, op, err);
 	/* the node's edges go aside: back if the plan fails, kept by the op for undo */
 	for (x = e->graph.edges; x; x = next) {
 		next = x->next;
@@ -548,6 +655,8 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	edge.output = (uint32_t)output;
 	edge.input = input;
 	edge.param = pi;
+	edge.from = activation(e);
+	edge.until = FRAME_NEVER;
 	if (graph_has_edge(&e->graph, &edge))
 		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
 	/* only a path from dst back to src can close a cycle */
@@ -568,7 +677,7 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
  * param >= 0 only that param's edges, else (with dst) only node inputs */
 static bool edge_matches(const struct edge *x, const struct edge *want)
 {
-	if (x->src != want->src)
+	if (x->src != want->src || x->until != FRAME_NEVER)
 		return false;
 	if ((int)want->output >= 0 && x->output != want->output)
 		return false;
@@ -581,11 +690,17 @@ static bool edge_matches(const struct edge *x, const struct edge *want)
 	return x->input >= 0 && (want->input < 0 || x->input == want->input);
 }
 
+static bool matches_pick(const struct edge *x, const void *want)
+{
+	return edge_matches(x, want);
+}
+
 int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
 			 int input, struct engine_op **op, struct error *err)
 {
 	struct node *src, *dst = NULL;
 	struct edge *x, *next, want, *removed = NULL, **tail = &removed;
+	uint64_t at;
 	int pi = -1, matched = 0;
 
 	src = find_node(e, from, err);
@@ -614,6 +729,8 @@ int engine_op_disconnect(struct engine *e, const char *from, const char *to, int
 	if (matched == 0 && dst)
 		return err_set(err, ERR_INVALID_STATE, "%s is not connected to %s%s", src->name,
 			       to, output >= 0 || input >= 0 ? " at those indices" : "");
+	if ((at = activation(e)) != 0)
+		return end_edges(e, at, matches_pick, &want, NULL, op, err);
 	for (x = e->graph.edges; x; x = next) {
 		next = x->next;
 		if (edge_matches(x, &want)) {
@@ -842,6 +959,50 @@ int engine_op_stop(struct engine *e, const char *name, double when, struct engin
 	return 0;
 }
 
+int engine_collect(struct engine *e, struct engine_op **op, struct error *err)
+{
+	uint64_t frame = engine_frame(e);
+	struct node *n, *next, *dead = NULL;
+	struct edge *x, *xn;
+	uint32_t gone = 0;
+
+	*op = NULL;
+	if (e->dying == 0 || e->batch)
+		return 0;
+	for (x = e->graph.edges; x; x = x->next)
+		gone += x->until != FRAME_NEVER && x->until <= frame;
+	for (n = e->graph.head; n; n = n->model_next)
+		gone += n->until != FRAME_NEVER && n->until <= frame;
+	if (gone == 0)
+		return 0;
+	for (x = e->graph.edges; x; x = xn) {
+		xn = x->next;
+		if (x->until != FRAME_NEVER && x->until <= frame) {
+			graph_unlink_edge(&e->graph, x);
+			e->dying--;
+		}
+	}
+	for (n = e->graph.head; n; n = next) {
+		next = n->model_next;
+		if (n->until == FRAME_NEVER || n->until > frame)
+			continue;
+		graph_remove(&e->graph, n);	/* and any edge still touching it */
+		n->model_next = dead;
+		dead = n;
+		e->dying--;
+	}
+	/* the dead go with the plan that no longer holds them */
+	if (plan_op(e, NULL, op, err) < 0)
+		return -1;	/* only out of memory; the nodes then leak, unreachable */
+	(*op)->dead = dead;
+	return 0;
+}
+
+bool engine_collect_pending(const struct engine *e)
+{
+	return e->dying > 0;
+}
+
 void engine_batch_begin(struct engine *e)
 {
 	e->batch++;
@@ -955,6 +1116,7 @@ void engine_op_free(struct engine *e, struct engine_op *op)
 			op->attr->release(op->node, op->staged);
 		free_value(&op->value);
 		free_value(&op->old_value);
+		free(op->retimed);
 		while (op->removed) {
 			struct edge *x = op->removed;
 			op->removed = x->next;
@@ -979,6 +1141,8 @@ static void undo_one(struct engine *e, struct engine_op *op)
 
 	switch (op->kind) {
 	case OP_PLAN:
+		if (op->retimed || op->deleted_at)
+			undo_end_edges(e, op);
 		if (op->added)
 			graph_unlink_edge(&e->graph, op->added);
 		if (op->deleted) {
@@ -1054,18 +1218,24 @@ void engine_exec(struct engine *e, struct engine_op *op)
 /* ---------------------------------------------------------------------------------------- */
 /* rendering */
 
-static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct plan_input *pi)
+static inline bool src_live(const struct plan_src *s, uint64_t frame)
+{
+	return frame >= s->from && frame < s->until;
+}
+
+static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct plan_input *pi,
+		      uint64_t frame)
 {
 	uint32_t max_in = 0, ch, j;
 	bool first = true;
 
 	for (j = 0; j < pi->n; j++)
-		if (pi->srcs[j]->channels > max_in)
-			max_in = pi->srcs[j]->channels;
+		if (src_live(&pi->srcs[j], frame) && pi->srcs[j].bus->channels > max_in)
+			max_in = pi->srcs[j].bus->channels;
 	ch = bus_computed_channels(cfg->mode, cfg->count, max_in);
 	for (j = 0; j < pi->n; j++) {
-		const struct bus *s = pi->srcs[j];
-		if (s->silent)
+		const struct bus *s = pi->srcs[j].bus;
+		if (s->silent || !src_live(&pi->srcs[j], frame))
 			continue;
 		if (first) {
 			in->channels = ch;
@@ -1090,14 +1260,15 @@ static void compute_params(struct engine *e, struct node *n, const struct plan_i
 		bool first = true;
 
 		for (j = 0; j < pi->n; j++) {
-			if (pi->srcs[j]->silent)
+			const struct bus *s = pi->srcs[j].bus;
+			if (s->silent || !src_live(&pi->srcs[j], frame))
 				continue;
 			if (first) {
 				e->scratch.channels = 1;
-				bus_copy_mix(&e->scratch, pi->srcs[j], INTERP_SPEAKERS);
+				bus_copy_mix(&e->scratch, s, INTERP_SPEAKERS);
 				first = false;
 			} else {
-				bus_mix(&e->scratch, pi->srcs[j], INTERP_SPEAKERS);
+				bus_mix(&e->scratch, s, INTERP_SPEAKERS);
 			}
 		}
 		if (!first)
@@ -1151,11 +1322,14 @@ const struct bus *engine_render(struct engine *e)
 		const struct plan_entry *pe = &p->entries[k];
 		struct node *n = pe->node;
 
+		/* created or deleted with `at`: not there yet, or no longer */
+		if (frame < pe->from || frame >= pe->until)
+			continue;
 		if (n->kind->source && source_idle(n, frame + QUANTUM, e->sample_rate))
 			continue;
 		if (pe->phase != PHASE_READ)
 			for (i = 0; i < n->n_inputs; i++)
-				mix_input(&n->in[i], &n->cfg, &pe->inputs[i]);
+				mix_input(&n->in[i], &n->cfg, &pe->inputs[i], frame);
 		if (n->kind->passive && inputs_silent(n)) {
 			for (i = 0; i < n->n_outputs; i++)
 				bus_silence(&n->out[i], n->in[0].channels);

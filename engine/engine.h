@@ -75,6 +75,13 @@ int engine_op_stop(struct engine *e, const char *name, double when, struct engin
 void engine_batch_begin(struct engine *e);
 int engine_batch_end(struct engine *e, struct engine_op **op, struct error *err);
 
+/* control: nodes and connections deleted or disconnected with `at` stay in the renderer's
+ * plans, silent after their time, until collected: once the renderer is past that time this
+ * builds the op (to commit like any other) that drops them and frees the nodes after it.
+ * *op NULL when nothing is due.  engine_collect_pending says whether any wait. */
+int engine_collect(struct engine *e, struct engine_op **op, struct error *err);
+bool engine_collect_pending(const struct engine *e);
+
 /* links b after a so both commit in the same quantum, in order; returns a */
 struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b);
 

@@ -54,7 +54,7 @@ bool graph_has_edge(const struct graph *g, const struct edge *e)
 	const struct edge *x;
 
 	for (x = g->edges; x; x = x->next)
-		if (edge_same(x, e))
+		if (x->until == FRAME_NEVER && edge_same(x, e))
 			return true;
 	return false;
 }
@@ -101,6 +101,20 @@ void graph_unlink_edge(struct graph *g, struct edge *e)
 {
 	graph_take_edge(g, e);
 	free(e);
+}
+
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t m = a < b ? a : b;
+
+	return m < c ? m : c;
 }
 
 /* CSR adjacency over node indices (plan_index), edges in connection order */
@@ -308,7 +322,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	for (i = 0; i < n; i++)
 		bytes += (by_index[i]->n_inputs + by_index[i]->kind->n_params) *
 			 sizeof(struct plan_input);
-	bytes += (n_edges + 1) * sizeof(struct bus *);
+	bytes += (n_edges + 1) * sizeof(struct plan_src);
 	mem = calloc(1, bytes);
 	if (mem == NULL)
 		goto oom;
@@ -324,6 +338,8 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 
 		x = by_index[node_of[v]];
 		pe->node = x;
+		pe->from = x->from;
+		pe->until = x->until;
 		pe->phase = write ? PHASE_WRITE : x->in_cycle_model ? PHASE_READ : PHASE_FULL;
 		if (pe->phase != PHASE_READ) {
 			pe->inputs = (struct plan_input *)mem;
@@ -348,13 +364,13 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		struct plan_entry *pe = &plan->entries[k];
 		uint32_t j;
 		for (j = 0; pe->inputs && j < pe->node->n_inputs; j++) {
-			pe->inputs[j].srcs = (struct bus **)mem;
-			mem += pe->inputs[j].n * sizeof(struct bus *);
+			pe->inputs[j].srcs = (struct plan_src *)mem;
+			mem += pe->inputs[j].n * sizeof(struct plan_src);
 			pe->inputs[j].n = 0;
 		}
 		for (j = 0; pe->params && j < pe->node->kind->n_params; j++) {
-			pe->params[j].srcs = (struct bus **)mem;
-			mem += pe->params[j].n * sizeof(struct bus *);
+			pe->params[j].srcs = (struct plan_src *)mem;
+			mem += pe->params[j].n * sizeof(struct plan_src);
 			pe->params[j].n = 0;
 		}
 	}
@@ -363,7 +379,12 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		struct plan_input *pi = e->input >= 0 ?
 			&plan->entries[in_entry[d]].inputs[e->input] :
 			&plan->entries[param_entry[d]].params[e->param];
-		pi->srcs[pi->n++] = &e->src->out[e->output];
+		/* it carries sound while the edge and both its ends exist */
+		pi->srcs[pi->n++] = (struct plan_src){
+			.bus = &e->src->out[e->output],
+			.from = max3(e->from, e->src->from, e->dst->from),
+			.until = min3(e->until, e->src->until, e->dst->until),
+		};
 	}
 	goto done;
 

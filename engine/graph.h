@@ -8,12 +8,16 @@
 #include "error.h"
 #include "node.h"
 
+#define FRAME_NEVER UINT64_MAX
+
 struct edge {
 	struct node *src;
 	uint32_t output;
 	struct node *dst;
 	int32_t input;		/* -1 when the edge feeds a param */
 	int32_t param;		/* index into dst->params, or -1 */
+	uint64_t from;		/* first frame it carries sound (a connect with `at`) */
+	uint64_t until;		/* first frame it no longer does; FRAME_NEVER: alive in the model */
 	struct edge *next;
 };
 
@@ -25,13 +29,20 @@ struct graph {
 
 enum plan_phase { PHASE_FULL, PHASE_READ, PHASE_WRITE };
 
+/* a source of an input or param, with the frames during which it counts */
+struct plan_src {
+	struct bus *bus;
+	uint64_t from, until;
+};
+
 struct plan_input {
 	uint32_t n;
-	struct bus **srcs;
+	struct plan_src *srcs;
 };
 
 struct plan_entry {
 	struct node *node;
+	uint64_t from, until;		/* frames the node exists for the renderer */
 	enum plan_phase phase;
 	struct plan_input *inputs;	/* node->n_inputs, NULL for PHASE_READ */
 	struct plan_input *params;	/* node->kind->n_params, NULL for PHASE_WRITE */

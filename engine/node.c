@@ -191,6 +191,7 @@ struct node *node_new(struct engine *e, const struct node_kind *kind, const char
 	n->cfg_model.interp = kind->interp;
 	n->sched.stop = INFINITY;
 	n->sched.duration = INFINITY;
+	n->until = UINT64_MAX;	/* FRAME_NEVER: alive */
 	if (n->name == NULL)
 		goto error_oom;
 	if (kind->n_params) {
@@ -270,14 +271,15 @@ void node_free(struct node *n)
 	free(n);
 }
 
-/* first frame at or after time t (s) */
+/* first frame at or after time t (s).  a time made from a frame (frame / rate, as "now"
+ * is) may come back a hair above it, 26880.000000000004: up to 1e-7 frame counts as on it */
 static uint64_t frame_at(double t, double rate)
 {
 	double f;
 
 	if (t <= 0)
 		return 0;
-	f = ceil(t * rate);
+	f = ceil(t * rate - 1e-7);
 	if (f >= 1.8e19)
 		return UINT64_MAX;
 	return (uint64_t)f;

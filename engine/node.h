@@ -135,6 +135,8 @@ struct node {
 	uint32_t mark;			/* scratch for plan building */
 	uint32_t model_in, model_out;	/* edges into and out of this node */
 	uint32_t op_refs;		/* ops that name this node and are not freed yet */
+	uint64_t from, until;		/* control: frames the node exists for (create and
+					 * delete with `at`); until FRAME_NEVER while alive */
 	/* order of attribute and channel changes: one held for its `at` while a later change
 	 * of the same attribute went ahead is skipped when it comes (the model has the later) */
 	uint32_t attr_seq[NODE_MAX_ATTRS + 1];		/* control; [NODE_MAX_ATTRS]: channels */

@@ -458,6 +458,100 @@ static void held_param_and_attr_changes_do_not_undo_later_ones(void **state)
 	engine_free(e);
 }
 
+/* edits made for a later quantum (the daemon's `at`): the renderer has them in its plan at
+ * once but they sound only from their frame; a later immediate edit does not bring them
+ * forward; deleted and disconnected parts fall silent at their frame and are collected */
+static void edits_with_a_later_activation_take_effect_at_their_quantum(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option quarter = num("offset", 0.25);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+	const struct bus *b;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "a", NULL, 0);
+	start_at(e, "a", 0);
+	/* at frame 256: create and connect b; at 512: disconnect a, delete b */
+	engine_set_now(e, 256.0 / 48000);
+	create(e, "ConstantSourceNode", "b", &quarter, 1);
+	connect(e, "b", "destination");
+	start_at(e, "b", 0);
+	engine_set_now(e, -1);
+	/* an immediate edit after them, built knowing them, must not start b early */
+	connect(e, "a", "destination");
+	b = engine_render(e);	/* 0..127 */
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	b = engine_render(e);	/* 128..255 */
+	assert_float_equal(sample(b, 0, 127), 1.0f, 0.0f);
+	engine_set_now(e, 512.0 / 48000);
+	ok(e, engine_op_disconnect(e, "a", "destination", -1, -1, &op, &err), &op, &err);
+	ok(e, engine_op_delete(e, "b", &op, &err), &op, &err);
+	engine_set_now(e, -1);
+	assert_null(engine_node(e, "b"));	/* gone for new commands at once */
+	b = engine_render(e);	/* 256..383: b sounds */
+	assert_float_equal(sample(b, 0, 0), 1.25f, 0.0f);
+	assert_true(engine_collect_pending(e));
+	assert_int_equal(engine_collect(e, &op, &err), 0);
+	assert_null(op);	/* not due yet */
+	b = engine_render(e);	/* 384..511 */
+	assert_float_equal(sample(b, 0, 127), 1.25f, 0.0f);
+	b = engine_render(e);	/* 512..: both ended */
+	assert_true(b->silent || sample(b, 0, 0) == 0.0f);
+	assert_int_equal(engine_collect(e, &op, &err), 0);
+	assert_non_null(op);
+	engine_exec(e, op);
+	assert_false(engine_collect_pending(e));
+	/* the name is free again, and a can be connected anew */
+	create(e, "GainNode", "b", NULL, 0);
+	connect(e, "a", "destination");
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	engine_free(e);
+}
+
+/* undoing a delete with a later activation brings the node and its edges back */
+static void undo_of_a_later_delete_restores_node_and_edges(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct engine_op *op = NULL;
+	struct error err = { 0 };
+
+	(void)state;
+	create(e, "ConstantSourceNode", "a", NULL, 0);
+	connect(e, "a", "destination");
+	start_at(e, "a", 0);
+	engine_set_now(e, 1.0);
+	assert_int_equal(engine_op_delete(e, "a", &op, &err), 0);
+	assert_null(engine_node(e, "a"));
+	engine_op_undo(e, op);
+	engine_set_now(e, -1);
+	assert_non_null(engine_node(e, "a"));
+	assert_false(engine_collect_pending(e));
+	assert_int_equal(edges(e), 1);
+	assert_float_equal(sample(engine_render(e), 0, 0), 1.0f, 0.0f);
+	engine_free(e);
+}
+
+/* start() with no time starts at the next quantum's first frame, even where frame / rate
+ * comes back from floating point a hair above the frame (896 / 48000 * 48000) */
+static void start_now_begins_on_the_quantum_boundary(void **state)
+{
+	struct engine *e = make(48000, 1);
+	const struct bus *b;
+	int q;
+
+	(void)state;
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	connect(e, "c", "destination");
+	for (q = 0; q < 7; q++)		/* to frame 896 */
+		engine_render(e);
+	start_at(e, "c", 0);
+	b = engine_render(e);
+	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
+	engine_free(e);
+}
+
 /* a failed batch takes back everything its earlier commands did to the model */
 static void undo_restores_the_model_as_it_was(void **state)
 {
@@ -531,6 +625,9 @@ int main(void)
 		cmocka_unit_test(held_ops_may_commit_after_later_ones),
 		cmocka_unit_test(undo_restores_the_model_as_it_was),
 		cmocka_unit_test(held_param_and_attr_changes_do_not_undo_later_ones),
+		cmocka_unit_test(edits_with_a_later_activation_take_effect_at_their_quantum),
+		cmocka_unit_test(undo_of_a_later_delete_restores_node_and_edges),
+		cmocka_unit_test(start_now_begins_on_the_quantum_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

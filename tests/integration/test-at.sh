@@ -1,8 +1,11 @@
 #!/bin/sh
 # integration: an edit scheduled with "at" waits for its quantum without holding back anyone
-# else.  client A schedules a node's creation 1.5 s ahead; client B, in another session, then
-# creates and connects a node and syncs: B's edits apply at once (well before A's frame), A's
-# sync returns only once its own edit applied, at the first quantum at or after its time.
+# else, and later edits that go ahead of it never bring it forward.  client A (left channel)
+# starts a ConstantSourceNode at once but connects it 1.5 s ahead; client B (right channel,
+# another session) then creates, connects and syncs a source of its own.  B's edits apply at
+# once, A's sync returns only once its connection applied, at the first quantum at or after
+# its time; in the recording the left channel starts exactly (due - B's frame) frames after
+# the right one.
 # usage: test-at.sh AUDIOD [ignored]
 set -u
 AUDIOD=$1
@@ -11,33 +14,57 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-python3 - <<'PY' || fail "a scheduled edit held back another client's"
+record 4 "$PW_ENV/out.wav"
+sleep 0.3
+python3 - >"$PW_ENV/frames.txt" <<'PY' || fail "a scheduled edit held back another client's"
 import os, sys, time
 from audiod_test import Client
 a = Client(os.environ["AUDIOD_SOCKET"])
 b = Client(os.environ["AUDIOD_SOCKET"])
-b.ok("session", name="other")
 rate = a.hello["sampleRate"]
+# A: left channel, connected later
+a.ok("create", type="ChannelMergerNode", id="m", options={"numberOfInputs": 2})
+a.ok("connect", **{"from": "m", "to": "destination"})
+a.ok("create", type="ConstantSourceNode", id="late", options={"offset": 0.5})
+a.ok("start", id="late")
+a.ok("sync")
 now = a.ok("time")["frame"]
 at = (now + int(1.5 * rate)) / rate
-a.ok("create", type="ConstantSourceNode", id="late", at=at)
+a.ok("connect", **{"from": "late", "to": "m", "output": 0, "input": 0}, at=at)
+# B: right channel, at once, with topology edits of its own
+b.ok("session", name="other")
 t0 = time.monotonic()
-b.ok("create", type="ConstantSourceNode", id="now")
-b.ok("connect", **{"from": "now", "to": "destination"})
+b.ok("create", type="ChannelMergerNode", id="m", options={"numberOfInputs": 2})
+b.ok("create", type="ConstantSourceNode", id="now", options={"offset": 0.25})
+b.ok("connect", **{"from": "now", "to": "m", "output": 0, "input": 1})
+b.ok("connect", **{"from": "m", "to": "destination"})
+b.ok("start", id="now")
 fb = b.ok("sync")["frame"]
 waited = time.monotonic() - t0
-print("B applied at frame", fb, "after", round(waited, 3), "s; A's edit is due at",
-      int(at * rate))
-if waited > 0.5 or fb >= int(at * rate):
+due = -(-int(round(at * rate)) // 128) * 128
+print(fb, due)
+sys.stderr.write("B applied at frame %d after %.3f s; A's edit is due at %d\n" % (fb, waited, due))
+if waited > 0.5 or fb >= due:
     sys.exit("B waited for A's scheduled edit")
 fa = a.ok("sync")["frame"]
-due = -(-int(round(at * rate)) // 128) * 128
-print("A applied at frame", fa, "due", due)
+sys.stderr.write("A applied at frame %d\n" % fa)
 if fa != due:
     sys.exit("A's edit applied at %d, not at the quantum %d" % (fa, due))
-names = [n["id"] for n in a.ok("save")["document"]["nodes"]]
-if "late" not in names:
-    sys.exit("A's node is missing: %r" % names)
 PY
+wait "$REC_PID"
 daemon_stop
-echo "PASS"
+python3 - "$PW_ENV/out.wav" "$PW_ENV/frames.txt" <<'PY' || fail "the scheduled connection sounded at the wrong frame"
+import sys
+from audiod_test import read_wav, channel
+rate, chans, s = read_wav(sys.argv[1])
+fb, due = map(int, open(sys.argv[2]).read().split())
+left, right = channel(s, chans, 0), channel(s, chans, 1)
+r0 = next((i for i, v in enumerate(right) if abs(v - 0.25) < 1e-6), None)
+l0 = next((i for i, v in enumerate(left) if abs(v - 0.5) < 1e-6), None)
+print("right starts at", r0, "left at", l0, "expected gap", due - fb)
+if r0 is None or l0 is None:
+    sys.exit("a channel never sounded")
+if l0 - r0 != due - fb:
+    sys.exit("left started %d frames after right, not %d" % (l0 - r0, due - fb))
+PY
+echo PASS
