@@ -52,7 +52,7 @@ fi
 # --- record the sink's monitor while we play
 target=()
 [ -n "$sink" ] && target=(--target "$sink")
-PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT 3.5 pw-record "${target[@]}" \
+PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT 4.5 pw-record "${target[@]}" \
 	--format f32 --rate 48000 --channels 2 -P '{ stream.capture.sink = true }' \
 	"$work/out.wav" 2>/dev/null &
 rec=$!
@@ -66,15 +66,16 @@ a connect master destination >/dev/null
 a create OscillatorNode tone frequency=440 >/dev/null
 a connect tone master >/dev/null
 now=$("$ctl" --json time | python3 -c 'import json,sys; print(json.load(sys.stdin)["currentTime"])')
-a start tone --when "$(python3 -c "print($now + 0.1)")" >/dev/null
-a stop tone --when "$(python3 -c "print($now + 1.6)")" >/dev/null
+# each audioctl is a process of its own: leave them time to arrive before the start
+a start tone --when "$(python3 -c "print($now + 0.4)")" >/dev/null
+a stop tone --when "$(python3 -c "print($now + 1.9)")" >/dev/null
 a ls
-sleep 1.8
+sleep 2.0
 say "then an A-major arpeggio, each note with an envelope"
 t=$("$ctl" --json time | python3 -c 'import json,sys; print(json.load(sys.stdin)["currentTime"])')
 i=0
 for f in 440 554.37 659.26 880; do
-	w=$(python3 -c "print($t + 0.1 + $i * 0.15)")
+	w=$(python3 -c "print($t + 0.3 + $i * 0.15)")
 	a create OscillatorNode n$i type=triangle frequency=$f >/dev/null
 	a create GainNode e$i gain=0 >/dev/null
 	a connect n$i e$i >/dev/null
@@ -106,7 +107,7 @@ x = struct.unpack("<%df" % (len(raw) // 4), raw)[0::ch]
 start = next((i for i, v in enumerate(x) if abs(v) > 1e-4), None)
 if start is None:
     sys.exit("demo: the recording is silent: something is wrong")
-tone = x[start + rate // 10:start + rate * 14 // 10]	# 1.3 s inside the 1.5 s tone
+tone = x[start + rate // 10:start + rate * 12 // 10]	# 1.1 s inside the 1.5 s tone
 ups = [i + tone[i] / (tone[i] - tone[i + 1]) for i in range(len(tone) - 1)
        if tone[i] < 0 <= tone[i + 1]]
 freq = (len(ups) - 1) * rate / (ups[-1] - ups[0])
