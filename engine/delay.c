@@ -191,10 +191,12 @@ static void read_const(const float *restrict r, uint32_t len, uint32_t k0, doubl
 	}
 }
 
-/* delayTime in frames, within [lo, hi] */
+/* delayTime in frames, within [lo, hi].  the product is rounded to float, as the reference
+ * engines compute it: a delayTime of 365 frames given in seconds (0.0038020833 at 96 kHz, a
+ * float 7.75e-6 frame off) then delays by exactly 365 frames instead of interpolating */
 static double delay_frames(float t, double sr, double lo, double hi)
 {
-	double f = t * sr;
+	double f = (float)(t * (float)sr);
 
 	return f < lo ? lo : f > hi ? hi : f;
 }
