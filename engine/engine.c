@@ -526,22 +526,20 @@ static int end_edges(struct engine *e, uint64_t at, bool (*pick)(const struct ed
 		     const void *data, struct node *dying, struct engine_op **op,
 		     struct error *err)
 {
+	struct engine_op held = { 0 };
 	struct retimed *r = NULL;
-	uint32_t n = 0, i = 0;
+	uint32_t n = 0;
 	struct edge *x;
 
 	for (x = e->graph.edges; x; x = x->next)
 		n += pick(x, data);
 	if (n && (r = calloc(n, sizeof(*r))) == NULL)
 		return oom(err);
-	if (plan_op(e, NULL, op, err) < 0) {	/* before any change: nothing to put back */
-		free(r);
-		return -1;
-	}
+	n = 0;
 	for (x = e->graph.edges; x; x = x->next) {
 		if (!pick(x, data))
 			continue;
-		r[i++] = (struct retimed){ x, x->until };
+		r[n++] = (struct retimed){ x, x->until };
 		if (x->until > at)
 			x->until = at;
 		e->dying++;
@@ -551,23 +549,15 @@ static int end_edges(struct engine *e, uint64_t at, bool (*pick)(const struct ed
 		names_remove(e, dying);
 		e->dying++;
 	}
-	/* the plan was built before the ends were set: build it again, now with them */
-	plan_free((*op)->plan);
-	(*op)->plan = NULL;
-	if (!e->batch) {
-		(*op)->plan = graph_plan(&e->graph, err);
-		if ((*op)->plan)
-			(*op)->plan->seq = ++e->plan_seq;
+	held = (struct engine_op){ .retimed = r, .n_retimed = n, .deleted_at = dying };
+	/* the plan, built with the ends set; only memory can fail it, then all goes back */
+	if (plan_op(e, NULL, op, err) < 0) {
+		undo_end_edges(e, &held);
+		return -1;
 	}
 	(*op)->retimed = r;
 	(*op)->n_retimed = n;
 	(*op)->deleted_at = dying;
-	if (!e->batch && (*op)->plan == NULL) {
-		undo_end_edges(e, *op);
-		engine_op_free(e, *op);
-		*op = NULL;
-		return -1;
-	}
 	return 0;
 }
 
