@@ -38,38 +38,39 @@ static const struct command {
 	  "options (frequency=440 type=square).  buffer=NAME, curve=[...] and periodicWave={...}\n"
 	  "are passed as the create op's own fields.  Without NAME the daemon picks one and it is\n"
 	  "printed.  VALUEs are JSON when they parse as JSON (numbers, true, [1,2]), else strings.\n"
-	  "  --at T   apply at context time T\n" },
+	  "  --at T   apply at context time T (+S: S seconds from now)\n" },
 	{ "delete", ctl_delete_main, "NAME [--at T]", "drop every connection of a node and free it",
-	  "  --at T   apply at context time T\n" },
+	  "  --at T   apply at context time T (+S: S seconds from now)\n" },
 	{ "connect", ctl_connect_main, "FROM TO[.PARAM] [--output N] [--input N] [--at T]",
 	  "connect a node to a node or to an AudioParam",
 	  "TO is a node name, `destination` (the session's output) or NODE.PARAM (g.gain).\n"
 	  "  --output N   the output of FROM (0)\n"
 	  "  --input N    the input of TO (0)\n"
-	  "  --at T       apply at context time T\n" },
+	  "  --at T       apply at context time T (+S: S seconds from now)\n" },
 	{ "disconnect", ctl_disconnect_main, "FROM [TO[.PARAM]] [--output N] [--input N] [--at T]",
 	  "disconnect (every overload of disconnect())",
 	  "Without TO every connection of FROM (or of its --output) goes.\n"
 	  "  --output N   only this output of FROM\n"
 	  "  --input N    only this input of TO\n"
-	  "  --at T       apply at context time T\n" },
+	  "  --at T       apply at context time T (+S: S seconds from now)\n" },
 	{ "set", ctl_set_main, "NODE ATTR VALUE [--at T]", "set an attribute (type, loop, buffer, ...)",
 	  "VALUE is JSON when it parses as JSON, else a string: `set osc type sawtooth`,\n"
 	  "`set src loop true`, `set ws curve [-1,0,1]`.\n"
-	  "  --at T   apply at context time T\n" },
+	  "  --at T   apply at context time T (+S: S seconds from now)\n" },
 	{ "param", ctl_param_main, "NODE.PARAM METHOD [ARGS...] [--at T]",
 	  "call an AudioParam method (value, setValueAtTime, linearRampToValueAtTime, ...)",
-	  "`param g.gain value 0.5` sets .value; `param g.gain linearRampToValueAtTime 0 2.5`;\n"
+	  "`param g.gain value 0.5` sets .value; `param g.gain linearRampToValueAtTime 0 +2.5`\n"
+	  "(to 0 over the next 2.5 s: a time written +S is S seconds from now);\n"
 	  "`param o.frequency setValueCurveAtTime [440,880,440] 1 2`;\n"
 	  "`param o.frequency automationRate k-rate`.  ARGS are JSON when they parse as JSON.\n"
-	  "  --at T   apply at context time T\n" },
+	  "  --at T   apply at context time T (+S: S seconds from now)\n" },
 	{ "start", ctl_start_main, "NODE [--when T] [--offset S] [--duration S] [--at T]",
-	  "start a source node", "  --when T       context time to start at (0: now)\n"
+	  "start a source node", "  --when T       context time to start at (0: now; +S: S seconds from now)\n"
 	  "  --offset S     AudioBufferSourceNode: where in the buffer to start\n"
 	  "  --duration S   AudioBufferSourceNode: how much to play\n"
 	  "  --at T         apply the command at context time T\n" },
 	{ "stop", ctl_stop_main, "NODE [--when T] [--at T]", "stop a source node",
-	  "  --when T   context time to stop at (0: now)\n"
+	  "  --when T   context time to stop at (0: now; +S: S seconds from now)\n"
 	  "  --at T     apply the command at context time T\n" },
 	{ "buffer", ctl_buffer_main, "NAME FILE|GENERATOR|JSON [KEY=VALUE...] [--native-rate]",
 	  "load a sound file or generate a buffer",
@@ -101,6 +102,13 @@ static const struct command {
 	  "  --dot   DOT output (the only format, the default)\n" },
 	{ "sync", ctl_sync_main, "", "wait until every earlier command is applied; print the frame",
 	  "" },
+	{ "wait", ctl_wait_main, "T|+S [--timeout S]",
+	  "wait until context time T (or S seconds from now) has been heard",
+	  "Returns once the output has played context time T, by the daemon's own clock (asked\n"
+	  "again after each sleep, so a stalled or suspended output is waited for).  A batch's\n"
+	  "reply has `now`, what its \"+S\" times counted from: `audioctl wait` NOW+END waits\n"
+	  "for its whole schedule.\n"
+	  "  --timeout S   give up (exit 1) S seconds after T should have been heard (10)\n" },
 	{ "time", ctl_time_main, "", "the context time, frame and latencies", "" },
 	{ "stats", ctl_stats_main, "", "the daemon's counters: load, underruns, xruns, latency", "" },
 	{ "sessions", ctl_sessions_main, "", "list the sessions with clients, nodes and levels", "" },

@@ -206,7 +206,7 @@ int ctl_param_main(struct ctl *ctl, int argc, char **argv)
 	add_string(req, "method", pos[1]);
 	args = json_object_new_array();
 	for (i = 2; i < n_pos; i++)
-		json_object_array_add(args, ctl_value(pos[i]));
+		json_object_array_add(args, ctl_time_value(pos[i]));
 	json_object_object_add(req, "args", args);
 	if (ctl_add_at(ctl, req, at) < 0) {
 		json_object_put(req);
@@ -222,6 +222,10 @@ static int add_time(struct ctl *ctl, json_object *req, const char *key, const ch
 
 	if (text == NULL)
 		return 0;
+	if (strcmp(key, "when") == 0 && ctl_is_relative(text)) {
+		json_object_object_add(req, key, json_object_new_string(text));
+		return 0;
+	}
 	snprintf(opt, sizeof(opt), "--%s", key);
 	if (ctl_number(ctl, opt, text, &t) < 0)
 		return -1;

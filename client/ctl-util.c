@@ -2,6 +2,7 @@
  * a plain single-threaded program. */
 #include "client/ctl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -155,6 +156,8 @@ int ctl_call(struct ctl *ctl, json_object *req, json_object **reply)
 	json_object *r = NULL;
 	audiod_error err;
 
+	json_object *w;
+
 	err = audiod_request(ctl->conn, req, &r);
 	json_object_put(req);
 	if (err != AUDIOD_OK) {
@@ -162,6 +165,10 @@ int ctl_call(struct ctl *ctl, json_object *req, json_object **reply)
 			ctl_print_json(r);
 		else
 			ctl_print_error(ctl, err);
+	} else if (r != NULL && json_object_object_get_ex(r, "warning", &w)) {
+		/* done, but probably not as meant (a start already past) */
+		fprintf(stderr, "audioctl %s: warning: %s\n", ctl->command,
+			json_object_get_string(w));
 	}
 	if (reply != NULL)
 		*reply = r;
@@ -212,6 +219,22 @@ json_object *ctl_parse_json(const char *text)
 	return (json_object *)wrapped;
 }
 
+bool ctl_is_relative(const char *text)
+{
+	char *end;
+	double d;
+
+	if (text[0] != '+' || !(isdigit((unsigned char)text[1]) || text[1] == '.'))
+		return false;
+	d = strtod(text + 1, &end);
+	return *end == '\0' && isfinite(d);
+}
+
+json_object *ctl_time_value(const char *text)
+{
+	return ctl_is_relative(text) ? json_object_new_string(text) : ctl_value(text);
+}
+
 json_object *ctl_value(const char *text)
 {
 	json_object *v;
@@ -243,6 +266,10 @@ int ctl_add_at(struct ctl *ctl, json_object *req, const char *at_text)
 
 	if (at_text == NULL)
 		return 0;
+	if (ctl_is_relative(at_text)) {
+		json_object_object_add(req, "at", json_object_new_string(at_text));
+		return 0;
+	}
 	if (ctl_number(ctl, "--at", at_text, &at) < 0)
 		return -1;
 	json_object_object_add(req, "at", json_object_new_double(at));

@@ -57,6 +57,10 @@ json_object *ctl_op(const char *op);
 
 /* "440" -> 440, "true" -> true, "[1,2]" -> array, anything else -> the string itself */
 json_object *ctl_value(const char *text);
+/* "+S" (S seconds from now, resolved by the daemon) */
+bool ctl_is_relative(const char *text);
+/* a method argument: "+S" stays a string for the daemon, anything else as ctl_value */
+json_object *ctl_time_value(const char *text);
 
 /* the JSON value that is all of text, or NULL */
 json_object *ctl_parse_json(const char *text);
@@ -110,6 +114,7 @@ int ctl_close_session_main(struct ctl *ctl, int argc, char **argv);
 int ctl_stats_main(struct ctl *ctl, int argc, char **argv);
 int ctl_time_main(struct ctl *ctl, int argc, char **argv);
 int ctl_sync_main(struct ctl *ctl, int argc, char **argv);
+int ctl_wait_main(struct ctl *ctl, int argc, char **argv);
 int ctl_play_main(struct ctl *ctl, int argc, char **argv);		/* ctl-play.c */
 int ctl_watch_main(struct ctl *ctl, int argc, char **argv);		/* ctl-watch.c */
 int ctl_top_main(struct ctl *ctl, int argc, char **argv);

@@ -33,6 +33,8 @@ struct req {
 	uint64_t receipt;
 	struct engine *e;
 	uint64_t at;			/* frame; 0: the next quantum */
+	double now;			/* s: context time when handled; "+S" times count from it */
+	char warning[160];		/* for the reply: an `at` already past */
 	/* names of a document being loaded, before the session's */
 	size_t n_bufs;
 	char **buf_names;
@@ -69,6 +71,10 @@ static int ok(struct req *r, struct json_object *result)
 {
 	struct json_object *o = codec_reply_ok(r->obj);
 
+	if (r->warning[0] && result == NULL)
+		result = json_object_new_object();
+	if (r->warning[0] && !json_object_object_get_ex(result, "warning", NULL))
+		json_object_object_add(result, "warning", json_object_new_string(r->warning));
 	codec_reply_merge(o, result);
 	reply(r, o);
 	return 0;
@@ -117,7 +123,8 @@ static struct audio_buffer *env_buffer(void *data, const char *name, struct erro
 
 static struct codec_env env_of(struct req *r)
 {
-	return (struct codec_env){ .buffer = env_buffer, .node = env_node, .data = r };
+	return (struct codec_env){ .buffer = env_buffer, .node = env_node, .data = r,
+				   .now = r->now };
 }
 
 static bool is_bus(const struct server *s, const char *ename)
@@ -145,16 +152,20 @@ static int check_new_name(const char *name, const char *path, struct error *err)
 static int take_at(struct req *r, struct error *err)
 {
 	struct json_object *v = field(r->obj, "at");
+	struct codec_env env = env_of(r);
 	double t, rate = engine_sample_rate(r->e), now = (double)engine_frame(r->e) / rate;
 
 	r->at = 0;
 	if (v == NULL)
 		return 0;
-	if (codec_number(v, "at", &t, err) < 0)
+	if (codec_time(v, &env, "at", &t, err) < 0)
 		return -1;
 	if (t < 0)
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
 	r->at = (uint64_t)ceil(t * rate);
+	if (t > 0 && t < now)
+		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "
+			 "%.6f): applied at once", t, now - t, now);
 	if (t > now)
 		engine_set_now(r->e, t);
 	return 0;
@@ -341,6 +352,8 @@ static int op_batch(struct req *r)
 	}
 	res = json_object_new_object();
 	json_object_object_add(res, "results", results);
+	/* what its "+S" times counted from: a script can wait for its schedule to be heard */
+	json_object_object_add(res, "now", json_object_new_double(r->now));
 	ok(r, res);
 	return 0;
 }
@@ -1366,6 +1379,8 @@ void handler_request(struct client *c, struct json_object *obj, uint64_t receipt
 {
 	struct req r = { .s = c->srv, .c = c, .obj = obj, .receipt = receipt_ns,
 			 .e = core_engine(c->srv->core) };
+
+	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	struct error err = { 0 };
 	const char *name;
 
@@ -1388,6 +1403,7 @@ void handler_decoded(struct server *s, void *data)
 	struct req r = { .s = s, .c = j->client, .obj = j->req, .pending = j->pending,
 			 .receipt = j->receipt_ns, .e = core_engine(s->core) };
 
+	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	if (r.c == NULL)
 		return;	/* the client left while we decoded */
 	r.c->decoding = false;

@@ -1,6 +1,7 @@
 /* the JSON codec: protocol requests and document actions -> typed engine ops, errors ->
  * reply objects.  one set of checks and messages for the daemon and offline render.
  * control thread only. */
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -63,6 +64,27 @@ int codec_number(struct json_object *v, const char *path, double *out, struct er
 	if (!isfinite(d))
 		return err_set(err, ERR_INVALID_VALUE, "%s: %g is not a finite number", where(path), d);
 	*out = d;
+	return 0;
+}
+
+int codec_time(struct json_object *v, const struct codec_env *env, const char *path,
+	       double *out, struct error *err)
+{
+	const char *s;
+	char *end;
+	double d;
+
+	if (!json_object_is_type(v, json_type_string))
+		return is_number(v) ? codec_number(v, path, out, err) :
+			expected(err, path, "a time: seconds, or \"+S\" for S seconds from now");
+	s = json_object_get_string(v);
+	/* "+0.5", "+2", "+1e-3"; strtod alone would also take "+ 1", "+inf", "+0x1p3" */
+	d = s[0] == '+' && (isdigit((unsigned char)s[1]) || s[1] == '.') &&
+	    strpbrk(s, "xX") == NULL ? strtod(s + 1, &end) : NAN;
+	if (isnan(d) || *end != '\0' || !isfinite(d))
+		return err_set(err, ERR_BAD_REQUEST, "%s: \"%.40s\" is not a time: seconds, or "
+			       "\"+S\" for S seconds from now", where(path), s);
+	*out = (env ? env->now : 0.0) + d;
 	return 0;
 }
 
@@ -664,6 +686,24 @@ int codec_connect(struct engine *e, bool connect, const char *from, const char *
 
 /* --- param -------------------------------------------------------------------------------- */
 
+/* which argument of an AudioParam method is a point in time (and may be "+S"), counted
+ * after a curve; SIZE_MAX: none */
+static size_t time_arg(const char *method)
+{
+	static const struct { const char *name; size_t arg; } methods[] = {
+		{ "setValueAtTime", 1 }, { "linearRampToValueAtTime", 1 },
+		{ "exponentialRampToValueAtTime", 1 }, { "setTargetAtTime", 1 },
+		{ "setValueCurveAtTime", 0 }, { "cancelScheduledValues", 0 },
+		{ "cancelAndHoldAtTime", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			return methods[i].arg;
+	return SIZE_MAX;
+}
+
 /* the method's arguments are arr[first..]; element k's path is base[k] */
 static int do_param(struct engine *e, const char *target, const char *method,
 		    struct json_object *arr, size_t first, const char *base,
@@ -714,8 +754,11 @@ static int do_param(struct engine *e, const char *target, const char *method,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, first + i);
+
 		codec_path_index(p, sizeof(p), base, first + i);
-		if (codec_number(json_object_array_get_idx(arr, first + i), p, &args[i], err) < 0)
+		if ((i == time_arg(method) ? codec_time(v, env, p, &args[i], err) :
+		     codec_number(v, p, &args[i], err)) < 0)
 			goto out;
 	}
 	nargs = n;
@@ -753,12 +796,43 @@ int codec_param_call(struct engine *e, const char *target, struct json_object *c
 
 /* --- request objects ---------------------------------------------------------------------- */
 
+/* at: the request's "at" (s), NAN when it has none */
 typedef int (*op_fn)(struct engine *e, struct json_object *req, const struct codec_env *env,
-		     const char *path, struct engine_op **op, struct json_object **result,
-		     struct error *err);
+		     double at, const char *path, struct engine_op **op,
+		     struct json_object **result, struct error *err);
+
+static int get_time(struct json_object *req, const char *name, const struct codec_env *env,
+		    const char *path, double *out, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+	struct json_object *v = field(req, name);
+
+	if (v == NULL)
+		return 0;
+	codec_path_field(p, sizeof(p), path, name);
+	return codec_time(v, env, p, out, err);
+}
+
+/* start(when) or stop(when) with a `when` already past when the op takes effect (now, or its
+ * `at`) acts at once, as Web Audio says; the reply says so, since it is rarely meant.  0 is
+ * the usual "at once" and gets no warning. */
+static void late_warning(struct engine *e, const char *verb, double when,
+			 const struct codec_env *env, double at, struct json_object **result)
+{
+	double now = env ? env->now : 0.0, eff = isnan(at) || at < now ? now : at;
+	char msg[160];
+
+	if (e == NULL || result == NULL || isnan(when) || when <= 0.0 || when >= eff)
+		return;
+	snprintf(msg, sizeof(msg), "%s when %.6f is %.3f s in the past (%s %.6f): it acts at once",
+		 verb, when, eff - when, eff == now ? "now" : "at", eff);
+	if (*result == NULL)
+		*result = json_object_new_object();
+	json_object_object_add(*result, "warning", json_object_new_string(msg));
+}
 
 static int req_create(struct engine *e, struct json_object *req, const struct codec_env *env,
-		      const char *path, struct engine_op **op, struct json_object **result,
+		      double at, const char *path, struct engine_op **op, struct json_object **result,
 		      struct error *err)
 {
 	char name[CODEC_NAME_MAX];
@@ -783,7 +857,7 @@ static int req_create(struct engine *e, struct json_object *req, const struct co
 }
 
 static int req_delete(struct engine *e, struct json_object *req, const struct codec_env *env,
-		      const char *path, struct engine_op **op, struct json_object **result,
+		      double at, const char *path, struct engine_op **op, struct json_object **result,
 		      struct error *err)
 {
 	const char *id;
@@ -814,21 +888,21 @@ static int req_connect_common(struct engine *e, bool connect, struct json_object
 }
 
 static int req_connect(struct engine *e, struct json_object *req, const struct codec_env *env,
-		       const char *path, struct engine_op **op, struct json_object **result,
+		       double at, const char *path, struct engine_op **op, struct json_object **result,
 		       struct error *err)
 {
 	return req_connect_common(e, true, req, env, path, op, err);
 }
 
 static int req_disconnect(struct engine *e, struct json_object *req,
-			  const struct codec_env *env, const char *path, struct engine_op **op,
+			  const struct codec_env *env, double at, const char *path, struct engine_op **op,
 			  struct json_object **result, struct error *err)
 {
 	return req_connect_common(e, false, req, env, path, op, err);
 }
 
 static int req_set(struct engine *e, struct json_object *req, const struct codec_env *env,
-		   const char *path, struct engine_op **op, struct json_object **result,
+		   double at, const char *path, struct engine_op **op, struct json_object **result,
 		   struct error *err)
 {
 	char p[CODEC_PATH_MAX];
@@ -845,7 +919,7 @@ static int req_set(struct engine *e, struct json_object *req, const struct codec
 }
 
 static int req_param(struct engine *e, struct json_object *req, const struct codec_env *env,
-		     const char *path, struct engine_op **op, struct json_object **result,
+		     double at, const char *path, struct engine_op **op, struct json_object **result,
 		     struct error *err)
 {
 	char p[CODEC_PATH_MAX];
@@ -862,31 +936,35 @@ static int req_param(struct engine *e, struct json_object *req, const struct cod
 }
 
 static int req_start(struct engine *e, struct json_object *req, const struct codec_env *env,
-		     const char *path, struct engine_op **op, struct json_object **result,
+		     double at, const char *path, struct engine_op **op, struct json_object **result,
 		     struct error *err)
 {
 	const char *id;
 	double when = NAN, offset = NAN, duration = NAN;
 
 	if (codec_get_string(req, "id", true, path, &id, err) < 0 ||
-	    codec_get_number(req, "when", false, path, &when, err) < 0 ||
+	    get_time(req, "when", env, path, &when, err) < 0 ||
 	    codec_get_number(req, "offset", false, path, &offset, err) < 0 ||
-	    codec_get_number(req, "duration", false, path, &duration, err) < 0)
+	    codec_get_number(req, "duration", false, path, &duration, err) < 0 ||
+	    codec_start(e, id, when, offset, duration, env, path, op, err) < 0)
 		return -1;
-	return codec_start(e, id, when, offset, duration, env, path, op, err);
+	late_warning(e, "start", when, env, at, result);
+	return 0;
 }
 
 static int req_stop(struct engine *e, struct json_object *req, const struct codec_env *env,
-		    const char *path, struct engine_op **op, struct json_object **result,
+		    double at, const char *path, struct engine_op **op, struct json_object **result,
 		    struct error *err)
 {
 	const char *id;
 	double when = NAN;
 
 	if (codec_get_string(req, "id", true, path, &id, err) < 0 ||
-	    codec_get_number(req, "when", false, path, &when, err) < 0)
+	    get_time(req, "when", env, path, &when, err) < 0 ||
+	    codec_stop(e, id, when, env, path, op, err) < 0)
 		return -1;
-	return codec_stop(e, id, when, env, path, op, err);
+	late_warning(e, "stop", when, env, at, result);
+	return 0;
 }
 
 #define FIELDS(...) ((const char *const[]){ "op", "id", "at", __VA_ARGS__ })
@@ -944,7 +1022,9 @@ int codec_op(struct engine *e, struct json_object *req, const struct codec_env *
 {
 	const struct graph_op *g;
 	const char *name;
-	struct json_object *at;
+	char p[CODEC_PATH_MAX];
+	struct json_object *v;
+	double at = NAN;
 
 	if (result)
 		*result = NULL;
@@ -958,15 +1038,12 @@ int codec_op(struct engine *e, struct json_object *req, const struct codec_env *
 		return codec_unknown_op(name, path, err);
 	if (codec_check_fields(req, g->fields, g->n_fields, path, err) < 0)
 		return -1;
-	if ((at = field(req, "at")) != NULL) {
-		char p[CODEC_PATH_MAX];
-		double t;
-
+	if ((v = field(req, "at")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "at");
-		if (codec_number(at, p, &t, err) < 0)
+		if (codec_time(v, env, p, &at, err) < 0)
 			return -1;
 	}
-	return g->fn(e, req, env, path, op, result, err);
+	return g->fn(e, req, env, at, path, op, result, err);
 }
 
 /* --- positional actions ------------------------------------------------------------------- */

@@ -26,6 +26,9 @@ struct codec_env {
 	 * 0 or -1 with err set.  NULL: names are the engine's own. */
 	int (*node)(void *data, const char *name, char *out, size_t size, struct error *err);
 	void *data;
+	/* context time (s) that relative times ("+S") count from: the daemon's reading when it
+	 * takes the request (one reading for a whole batch); 0 for documents */
+	double now;
 };
 
 /* "path.field" (or "field" when path is empty) and "path[i]" */
@@ -50,6 +53,10 @@ int codec_string(struct json_object *v, const char *path, const char **out, stru
 /* an array of numbers, malloc'd into *out (NULL when empty) */
 int codec_numbers(struct json_object *v, const char *path, double **out, size_t *n,
 		  struct error *err);
+/* a time: a number (context seconds, passed on as it is: the engine judges its range) or
+ * "+S", S >= 0 seconds after env->now (env may be NULL: after 0) */
+int codec_time(struct json_object *v, const struct codec_env *env, const char *path,
+	       double *out, struct error *err);
 /* output/input index: absent gives -1 */
 int codec_index(struct json_object *v, const char *path, int *out, struct error *err);
 

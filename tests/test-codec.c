@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "engine/engine.h"
+#include "engine/node.h"
 #include "protocol/codec.h"
 
 struct fixture {
@@ -80,7 +81,8 @@ static void wrong_json_type_names_the_field(void **state)
 	expect_error(*state, "{\"op\":\"connect\",\"from\":1,\"to\":\"x\"}", "", ERR_BAD_REQUEST,
 		     "from: expected a string");
 	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":\"soon\"}", "",
-		     ERR_BAD_REQUEST, "when: expected a number");
+		     ERR_BAD_REQUEST,
+		     "when: \"soon\" is not a time: seconds, or \"+S\" for S seconds from now");
 	expect_error(*state, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"value\",\"args\":1}",
 		     "", ERR_BAD_REQUEST, "args: expected an array");
 	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNode\",\"options\":{\"gain\":{}}}",
@@ -159,7 +161,8 @@ static void param_methods_reach_the_engine(void **state)
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gian\",\"method\":\"value\",\"args\":[1]}",
 		     "", ERR_UNKNOWN_PARAM, "GainNode has no AudioParam \"gian\", did you mean \"gain\"?");
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueAtTime\","
-		     "\"args\":[1,\"x\"]}", "", ERR_BAD_REQUEST, "args[1]: expected a number");
+		     "\"args\":[1,\"x\"]}", "", ERR_BAD_REQUEST, 
+		     "args[1]: \"x\" is not a time: seconds, or \"+S\" for S seconds from now");
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueCurveAtTime\","
 		     "\"args\":[[0,1e300],0,1]}", "", ERR_INVALID_VALUE,
 		     "args[0][1]: 1e+300 is outside the range of a float");
@@ -248,7 +251,7 @@ static void actions_are_checked_positionally(void **state)
 		  "ev[0]: unknown action \"conect\", did you mean \"connect\"?" },
 		{ "[\"start\",\"o\",\"x\"]", ERR_BAD_REQUEST, "ev[2]: expected a number" },
 		{ "[\"param\",\"g.gain\",\"setValueAtTime\",1,[2]]", ERR_BAD_REQUEST,
-		  "ev[4]: expected a number" },
+		  "ev[4]: expected a time: seconds, or \"+S\" for S seconds from now" },
 		{ "{}", ERR_BAD_REQUEST, "ev: expected an array [action, args...]" },
 	};
 	size_t i;
@@ -307,6 +310,92 @@ static void error_reply_echoes_the_request_id(void **state)
 	json_object_put(req);
 }
 
+/* "+S" is S seconds after env->now for `when`, `at` and every AudioParam time argument */
+static void relative_times_count_from_the_request_reading(void **state)
+{
+	struct fixture *f = *state;
+	const struct codec_env env = { .now = 10.0 };
+	struct json_object *res = NULL;
+	struct param *gain;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"OscillatorNode\",\"id\":\"o\"}", "",
+			     NULL, &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"GainNode\",\"id\":\"g\"}", "",
+			     NULL, &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"start\",\"id\":\"o\",\"when\":\"+0.5\"}", "",
+			     &res, &env), 0);
+	assert_null(res);	/* on time: no warning */
+	assert_true(engine_node(f->e, "o")->sched.when_model == 10.5);
+	assert_int_equal(run(f, "{\"op\":\"stop\",\"id\":\"o\",\"when\":\"+2e0\","
+			     "\"at\":\"+1\"}", "", &res, &env), 0);
+	assert_null(res);
+	assert_true(engine_node(f->e, "o")->sched.stop_model == 12.0);
+	assert_int_equal(run(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":"
+			     "\"setValueAtTime\",\"args\":[0.25,\"+1\"]}", "", NULL, &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":"
+			     "\"linearRampToValueAtTime\",\"args\":[0.75,\"+.5e1\"]}", "", NULL,
+			     &env), 0);
+	gain = node_param(engine_node(f->e, "g"), "gain");
+	assert_float_equal(param_model_value_at(gain, 10.99), 1.0, 1e-9);
+	assert_float_equal(param_model_value_at(gain, 11.0), 0.25, 1e-9);
+	assert_float_equal(param_model_value_at(gain, 13.0), 0.5, 1e-9);
+	assert_float_equal(param_model_value_at(gain, 15.0), 0.75, 1e-9);
+}
+
+static void malformed_relative_times_are_bad_requests(void **state)
+{
+	static const char *const bad[] = { "+x", "+-1", "++1", "+ 1", "+inf", "+nan", "+0x10",
+					   "2", "+", "+1s", "now" };
+	char json[160], msg[160];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), "{\"op\":\"delete\",\"id\":\"x\",\"at\":\"%s\"}",
+			 bad[i]);
+		snprintf(msg, sizeof(msg), "at: \"%s\" is not a time: seconds, or \"+S\" for S "
+			 "seconds from now", bad[i]);
+		expect_error(*state, json, "", ERR_BAD_REQUEST, msg);
+	}
+	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":true}", "",
+		     ERR_BAD_REQUEST, "when: expected a time: seconds, or \"+S\" for S seconds "
+		     "from now");
+}
+
+/* Web Audio starts a source whose `when` has passed at once; the reply says how late */
+static void a_past_when_is_done_at_once_with_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	const struct codec_env env = { .now = 10.0 };
+	struct json_object *res = NULL, *w;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"OscillatorNode\",\"id\":\"o\"}", "",
+			     NULL, &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"start\",\"id\":\"o\",\"when\":9.75}", "", &res,
+			     &env), 0);
+	assert_true(json_object_object_get_ex(res, "warning", &w));
+	assert_string_equal(json_object_get_string(w), "start when 9.750000 is 0.250 s in the "
+			    "past (now 10.000000): it acts at once");
+	json_object_put(res);
+	/* measured against its `at` when that is later than now */
+	assert_int_equal(run(f, "{\"op\":\"stop\",\"id\":\"o\",\"when\":11,\"at\":12}", "",
+			     &res, &env), 0);
+	assert_true(json_object_object_get_ex(res, "warning", &w));
+	assert_string_equal(json_object_get_string(w), "stop when 11.000000 is 1.000 s in the "
+			    "past (at 12.000000): it acts at once");
+	json_object_put(res);
+}
+
+static void zero_when_means_now_without_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	const struct codec_env env = { .now = 10.0 };
+	struct json_object *res = NULL;
+
+	assert_int_equal(run(f, "{\"op\":\"create\",\"type\":\"ConstantSourceNode\",\"id\":\"c\"}",
+			     "", NULL, &env), 0);
+	assert_int_equal(run(f, "{\"op\":\"start\",\"id\":\"c\",\"when\":0}", "", &res, &env), 0);
+	assert_null(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +413,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(actions_are_checked_positionally, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnect_action_takes_an_output_in_second_place, setup, teardown),
 		cmocka_unit_test(error_reply_echoes_the_request_id),
+		cmocka_unit_test_setup_teardown(relative_times_count_from_the_request_reading, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_relative_times_are_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_past_when_is_done_at_once_with_a_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(zero_when_means_now_without_a_warning, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,11 +3,13 @@
  * (rms * sqrt 2), the least and most 50 ms window rms, the longest run of near-silence
  * inside the tone (a dropout), the largest sample-to-sample step (a click), and how far the
  * channels differ.  leading and trailing silence (and `trim` seconds more) are skipped.
- * usage: wav-analyze FILE [trim-seconds] */
+ * usage: wav-analyze FILE [trim-seconds]
+ *        wav-analyze FILE --window FROM TO: only seconds [FROM, TO) after the first sound */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct span {
 	sf_count_t start, end;	/* analysed frames [start, end) */
@@ -70,7 +72,7 @@ int main(int argc, char **argv)
 	SNDFILE *f;
 	float *x;
 	struct span s;
-	double rms = 0, step = 0, chdiff = 0, lo, hi, rate;
+	double rms = 0, step = 0, chdiff = 0, peak = 0, lo, hi, rate;
 	sf_count_t run = 0, gap = 0;
 
 	if (argc < 2 || (f = sf_open(argv[1], SFM_READ, &info)) == NULL) {
@@ -82,8 +84,15 @@ int main(int argc, char **argv)
 	if (x == NULL || sf_readf_float(f, x, info.frames) != info.frames)
 		return 2;
 	sf_close(f);
-	s = find_tone(x, info.frames, info.channels,
-		      (sf_count_t)((argc > 2 ? atof(argv[2]) : 0.1) * rate));
+	if (argc == 5 && strcmp(argv[2], "--window") == 0) {
+		s = find_tone(x, info.frames, info.channels, 0);
+		s.end = s.start + (sf_count_t)(atof(argv[4]) * rate);
+		s.start += (sf_count_t)(atof(argv[3]) * rate);
+		s.end = s.end < info.frames ? s.end : info.frames;
+	} else {
+		s = find_tone(x, info.frames, info.channels,
+			      (sf_count_t)((argc > 2 ? atof(argv[2]) : 0.1) * rate));
+	}
 	if (s.end - s.start < (sf_count_t)(rate / 10)) {
 		printf("frames %lld\ntone_frames 0\n", (long long)info.frames);
 		return 1;
@@ -92,6 +101,7 @@ int main(int argc, char **argv)
 		float v = x[i * info.channels];
 
 		rms += (double)v * v;
+		peak = fabs(v) > peak ? fabs(v) : peak;
 		if (i > s.start && fabs(v - x[(i - 1) * info.channels]) > step)
 			step = fabs(v - x[(i - 1) * info.channels]);
 		run = fabsf(v) < 0.01f ? run + 1 : 0;
@@ -108,7 +118,7 @@ int main(int argc, char **argv)
 	       (long long)(s.end - s.start));
 	printf("frequency %.4f\nrms %.6f\namplitude %.6f\n", frequency(x, info.channels, s, rate),
 	       rms, rms * sqrt(2.0));
-	printf("window_rms_min %.6f\nwindow_rms_max %.6f\n", lo, hi);
+	printf("window_rms_min %.6f\nwindow_rms_max %.6f\npeak %.6f\n", lo, hi, peak);
 	printf("longest_quiet_run %lld\nmax_step %.6f\nchannel_diff %.6f\n", (long long)gap, step,
 	       chdiff);
 	free(x);

@@ -1,9 +1,14 @@
 #!/bin/bash
 # the main job, from a fresh clone: builds audiod, makes sure a PipeWire is there (starts a
 # private headless one when none runs), starts audiod (unless one already serves the
-# socket), plays through it with audioctl (a 440 Hz tone, then an arpeggio), records what
-# it played from the sink's monitor and shows that it worked: the recording's pitch and
-# level, the daemon's graph and its stats.  everything it started is stopped at the end.
+# socket), plays through it (a 440 Hz tone, then an arpeggio), records what it played from
+# the sink's monitor and shows that it worked: what the recording holds, in plain words, the
+# daemon's graph and its counters.  everything it started is stopped at the end.
+#
+# nothing here depends on luck with the clock: the recorder is known to be capturing before
+# anything is scheduled, the whole schedule goes to the daemon as one batch whose times are
+# relative to the moment the daemon takes it ("+0.5"), and the recording stops once the
+# daemon's own clock says the end of the schedule has been heard.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +17,19 @@ build=${BUILD_DIR:-$root/build}
 [ -d "$build/meson-private" ] || meson setup "$build" "$root" >/dev/null
 ninja -C "$build" >/dev/null
 ctl=$build/client/audioctl
+analyze=$build/tests/wav-analyze
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+die() { printf '\033[1mdemo:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# waits up to $2 tenths of a second for the command $1 to succeed
+wait_for() {
+	local n=0
+	until eval "$1" >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ "$n" -lt "$2" ] || return 1
+		sleep 0.1
+	done
+}
 
 # --- PipeWire: the user's own, or a private headless one with a null sink
 sink=
@@ -28,8 +45,9 @@ fi
 
 # --- audiod: one already serving the socket (systemd), or ours
 work=$(mktemp -d "${TMPDIR:-/tmp}/audiod-demo.XXXXXX")
-audiod_pid=
+audiod_pid= rec=
 cleanup() {
+	[ -n "$rec" ] && kill -INT "$rec" 2>/dev/null && wait "$rec" 2>/dev/null
 	"$ctl" close-session demo >/dev/null 2>&1 || true
 	if [ -n "$audiod_pid" ]; then
 		kill -TERM "$audiod_pid" 2>/dev/null && wait "$audiod_pid" 2>/dev/null || true
@@ -42,82 +60,85 @@ if [ -n "$sink" ] || ! "$ctl" time >/dev/null 2>&1; then
 	export AUDIOD_SOCKET=$work/audiod.sock
 	"$build/daemon/audiod" --socket "$AUDIOD_SOCKET" >"$work/audiod.log" 2>&1 &
 	audiod_pid=$!
-	for _ in $(seq 50); do [ -S "$AUDIOD_SOCKET" ] && break; sleep 0.1; done
-	"$ctl" time >/dev/null || { cat "$work/audiod.log"; exit 1; }
+	wait_for "'$ctl' time" 100 || { cat "$work/audiod.log"; die "audiod did not come up"; }
 	say "started audiod (pid $audiod_pid, socket $AUDIOD_SOCKET)"
 else
 	say "using the audiod already running"
 fi
 
-# --- record the sink's monitor while we play
+# --- the recorder, on the sink's monitor: started first, known to be capturing
+rec_name=audiod-demo-rec-$$
 target=()
 [ -n "$sink" ] && target=(--target "$sink")
-PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT 4.5 pw-record "${target[@]}" \
-	--format f32 --rate 48000 --channels 2 -P '{ stream.capture.sink = true }' \
-	"$work/out.wav" 2>/dev/null &
+PIPEWIRE_CONFIG_NAME=client-rt.conf pw-record "${target[@]}" --format f32 --rate 48000 \
+	--channels 2 -P "{ node.name = $rec_name stream.capture.sink = true }" \
+	"$work/out.wav" 2>"$work/rec.log" &
 rec=$!
-sleep 0.3
+wait_for "pw-link -l | grep -q '$rec_name:' && [ \$(stat -c %s '$work/out.wav') -gt 16384 ]" 150 ||
+	die "the recorder never started capturing the sink's monitor"
 
-# --- play: in a session of our own, with the friendly commands
-a() { "$ctl" --session demo "$@"; }
-say "playing a 440 Hz sine at gain 0.25 for 1.5 s"
-a create GainNode master gain=0.25 >/dev/null
-a connect master destination >/dev/null
-a create OscillatorNode tone frequency=440 >/dev/null
-a connect tone master >/dev/null
-now=$("$ctl" --json time | python3 -c 'import json,sys; print(json.load(sys.stdin)["currentTime"])')
-# each audioctl is a process of its own: leave them time to arrive before the start
-a start tone --when "$(python3 -c "print($now + 0.4)")" >/dev/null
-a stop tone --when "$(python3 -c "print($now + 1.9)")" >/dev/null
-a ls
-sleep 2.0
-say "then an A-major arpeggio, each note with an envelope"
-t=$("$ctl" --json time | python3 -c 'import json,sys; print(json.load(sys.stdin)["currentTime"])')
+# --- play: the whole schedule in one batch, every time counted from when audiod takes it
+cat >"$work/schedule.json" <<'JSON'
+[
+  {"op": "create", "type": "GainNode", "id": "master", "options": {"gain": 0.25}},
+  {"op": "connect", "from": "master", "to": "destination"},
+  {"op": "create", "type": "OscillatorNode", "id": "tone", "options": {"frequency": 440}},
+  {"op": "connect", "from": "tone", "to": "master"},
+  {"op": "start", "id": "tone", "when": "+0.5"},
+  {"op": "stop", "id": "tone", "when": "+2.0"},
+JSON
 i=0
-for f in 440 554.37 659.26 880; do
-	w=$(python3 -c "print($t + 0.3 + $i * 0.15)")
-	a create OscillatorNode n$i type=triangle frequency=$f >/dev/null
-	a create GainNode e$i gain=0 >/dev/null
-	a connect n$i e$i >/dev/null
-	a connect e$i master >/dev/null
-	a param e$i.gain setValueAtTime 0 "$w" >/dev/null
-	a param e$i.gain linearRampToValueAtTime 1 "$(python3 -c "print($w + 0.01)")" >/dev/null
-	a param e$i.gain setTargetAtTime 0 "$(python3 -c "print($w + 0.05)")" 0.1 >/dev/null
-	a start n$i --when "$w" >/dev/null
-	a stop n$i --when "$(python3 -c "print($w + 0.8)")" >/dev/null
+for note in "440 2.30 2.31 2.35 3.10" "554.37 2.45 2.46 2.50 3.25" \
+	    "659.26 2.60 2.61 2.65 3.40" "880 2.75 2.76 2.80 3.55"; do
+	set -- $note	# frequency, on, peak, decay from, off
+	cat >>"$work/schedule.json" <<JSON
+  {"op": "create", "type": "OscillatorNode", "id": "n$i", "options": {"type": "triangle", "frequency": $1}},
+  {"op": "create", "type": "GainNode", "id": "e$i", "options": {"gain": 0}},
+  {"op": "connect", "from": "n$i", "to": "e$i"},
+  {"op": "connect", "from": "e$i", "to": "master"},
+  {"op": "param", "target": "e$i.gain", "method": "setValueAtTime", "args": [0, "+$2"]},
+  {"op": "param", "target": "e$i.gain", "method": "linearRampToValueAtTime", "args": [1, "+$3"]},
+  {"op": "param", "target": "e$i.gain", "method": "setTargetAtTime", "args": [0, "+$4", 0.1]},
+  {"op": "start", "id": "n$i", "when": "+$2"},
+  {"op": "stop", "id": "n$i", "when": "+$5"}$([ $i -lt 3 ] && echo ,)
+JSON
 	i=$((i + 1))
 done
-wait "$rec" || true
+echo "]" >>"$work/schedule.json"
+a() { "$ctl" --session demo "$@"; }
+say "playing a 440 Hz sine at gain 0.25 for 1.5 s, then an A-major arpeggio (one batch)"
+reply=$(a --json batch "$work/schedule.json") || die "the daemon refused the schedule: $reply"
+case $reply in *'"warning"'*) die "the schedule arrived late: $reply" ;; esac
+now=$(printf '%s\n' "$reply" | sed -n 's/.*"now":\([0-9.eE+-]*\).*/\1/p')
+[ -n "$now" ] || die "no \"now\" in the batch reply: $reply"
+a ls
+end=$(awk -v now="$now" 'BEGIN { printf "%.6f", now + 3.8 }')
+a wait "$end" || die "the schedule was never heard to its end"
+kill -INT "$rec" && wait "$rec" 2>/dev/null || true
+rec=
 
-# --- show it worked
+# --- what was heard, measured only where each part is meant to sound (seconds from the
+# tone's first sample: tone 0-1.5, silence 1.5-1.8, arpeggio from 1.8)
+measure() { "$analyze" "$work/out.wav" --window "$1" "$2" 2>/dev/null || true; }
+{ measure 0.1 1.4 | sed 's/^/tone_/'; measure 1.55 1.75 | sed 's/^/gap_/'
+  measure 1.8 3.1 | sed 's/^/arp_/'; } >"$work/heard.txt"
 say "what the recording holds:"
-python3 - "$work/out.wav" <<'PY'
-import math, struct, sys
-# pw-record writes 32-bit float WAV: read its RIFF chunks directly
-data = open(sys.argv[1], "rb").read()
-pos, rate, ch, raw = 12, 48000, 2, b""
-while pos + 8 <= len(data):
-    cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
-    if cid == b"fmt ":
-        ch, rate = struct.unpack("<HI", data[pos + 10:pos + 16])
-    elif cid == b"data":
-        raw = data[pos + 8:pos + 8 + size]
-    pos += 8 + size + (size & 1)
-x = struct.unpack("<%df" % (len(raw) // 4), raw)[0::ch]
-start = next((i for i, v in enumerate(x) if abs(v) > 1e-4), None)
-if start is None:
-    sys.exit("demo: the recording is silent: something is wrong")
-tone = x[start + rate // 10:start + rate * 12 // 10]	# 1.1 s inside the 1.5 s tone
-ups = [i + tone[i] / (tone[i] - tone[i + 1]) for i in range(len(tone) - 1)
-       if tone[i] < 0 <= tone[i + 1]]
-freq = (len(ups) - 1) * rate / (ups[-1] - ups[0])
-amp = math.sqrt(sum(v * v for v in tone) / len(tone)) * math.sqrt(2)
-rest = max(abs(v) for v in x[start + rate * 17 // 10:]) if len(x) > start + rate * 2 else 0
-print("  tone:      %.2f Hz, amplitude %.4f (asked: 440 Hz, 0.25)" % (freq, amp))
-print("  arpeggio:  peak %.3f after the tone" % rest)
-if abs(freq - 440) > 0.5 or abs(amp - 0.25) > 0.003 or rest < 0.05:
-    sys.exit("demo: the recording is not what was played")
-print("  it works.")
-PY
+awk '
+	{ v[$1] = $2 }
+	END {
+		if (v["tone_tone_frames"] == 0) { print "  silence: nothing was recorded"; exit 1 }
+		f = v["tone_frequency"]; a = v["tone_amplitude"]
+		printf "  a %.2f Hz tone at amplitude %.4f (%.1f dBFS), steady within %.2f dB\n", f, a,
+		       20 * log(a) / log(10),
+		       20 * log(v["tone_window_rms_max"] / v["tone_window_rms_min"]) / log(10)
+		printf "  then %s between the tone and the arpeggio\n",
+		       v["gap_peak"] < 1e-4 ? "silence" : sprintf("sound (peak %.4f)", v["gap_peak"])
+		printf "  then the arpeggio, peaking at %.3f\n", v["arp_peak"]
+		printf "  (asked: 440 Hz at 0.25 for 1.5 s, a pause, four notes)\n"
+		bad = f < 439.5 || f > 440.5 || a < 0.247 || a > 0.253 || v["gap_peak"] >= 1e-4 ||
+		      v["arp_peak"] < 0.05
+		exit bad
+	}' "$work/heard.txt" || die "the recording is not what was played"
+say "it works: audiod played exactly what was scheduled"
 say "the daemon's counters:"
 "$ctl" stats
