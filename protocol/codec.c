@@ -74,9 +74,8 @@ int codec_time(struct json_object *v, const struct codec_env *env, const char *p
 	char *end;
 	double d;
 
-	if (!json_object_is_type(v, json_type_string))
-		return is_number(v) ? codec_number(v, path, out, err) :
-			expected(err, path, "a time: seconds, or \"+S\" for S seconds from now");
+	if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '+')
+		return codec_number(v, path, out, err);
 	s = json_object_get_string(v);
 	/* "+0.5", "+2", "+1e-3"; strtod alone would also take "+ 1", "+inf", "+0x1p3" */
 	d = s[0] == '+' && (isdigit((unsigned char)s[1]) || s[1] == '.') &&

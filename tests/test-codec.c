@@ -81,8 +81,7 @@ static void wrong_json_type_names_the_field(void **state)
 	expect_error(*state, "{\"op\":\"connect\",\"from\":1,\"to\":\"x\"}", "", ERR_BAD_REQUEST,
 		     "from: expected a string");
 	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":\"soon\"}", "",
-		     ERR_BAD_REQUEST,
-		     "when: \"soon\" is not a time: seconds, or \"+S\" for S seconds from now");
+		     ERR_BAD_REQUEST, "when: expected a number");
 	expect_error(*state, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"value\",\"args\":1}",
 		     "", ERR_BAD_REQUEST, "args: expected an array");
 	expect_error(*state, "{\"op\":\"create\",\"type\":\"GainNode\",\"options\":{\"gain\":{}}}",
@@ -161,8 +160,7 @@ static void param_methods_reach_the_engine(void **state)
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gian\",\"method\":\"value\",\"args\":[1]}",
 		     "", ERR_UNKNOWN_PARAM, "GainNode has no AudioParam \"gian\", did you mean \"gain\"?");
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueAtTime\","
-		     "\"args\":[1,\"x\"]}", "", ERR_BAD_REQUEST, 
-		     "args[1]: \"x\" is not a time: seconds, or \"+S\" for S seconds from now");
+		     "\"args\":[1,\"x\"]}", "", ERR_BAD_REQUEST, "args[1]: expected a number");
 	expect_error(f, "{\"op\":\"param\",\"target\":\"g.gain\",\"method\":\"setValueCurveAtTime\","
 		     "\"args\":[[0,1e300],0,1]}", "", ERR_INVALID_VALUE,
 		     "args[0][1]: 1e+300 is outside the range of a float");
@@ -251,7 +249,7 @@ static void actions_are_checked_positionally(void **state)
 		  "ev[0]: unknown action \"conect\", did you mean \"connect\"?" },
 		{ "[\"start\",\"o\",\"x\"]", ERR_BAD_REQUEST, "ev[2]: expected a number" },
 		{ "[\"param\",\"g.gain\",\"setValueAtTime\",1,[2]]", ERR_BAD_REQUEST,
-		  "ev[4]: expected a time: seconds, or \"+S\" for S seconds from now" },
+		  "ev[4]: expected a number" },
 		{ "{}", ERR_BAD_REQUEST, "ev: expected an array [action, args...]" },
 	};
 	size_t i;
@@ -345,7 +343,7 @@ static void relative_times_count_from_the_request_reading(void **state)
 static void malformed_relative_times_are_bad_requests(void **state)
 {
 	static const char *const bad[] = { "+x", "+-1", "++1", "+ 1", "+inf", "+nan", "+0x10",
-					   "2", "+", "+1s", "now" };
+					   "+", "+1s" };
 	char json[160], msg[160];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -355,9 +353,8 @@ static void malformed_relative_times_are_bad_requests(void **state)
 			 "seconds from now", bad[i]);
 		expect_error(*state, json, "", ERR_BAD_REQUEST, msg);
 	}
-	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":true}", "",
-		     ERR_BAD_REQUEST, "when: expected a time: seconds, or \"+S\" for S seconds "
-		     "from now");
+	expect_error(*state, "{\"op\":\"start\",\"id\":\"x\",\"when\":\"2\"}", "",
+		     ERR_BAD_REQUEST, "when: expected a number");
 }
 
 /* Web Audio starts a source whose `when` has passed at once; the reply says how late */
