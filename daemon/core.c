@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "log.h"
 #include "ring.h"
 #include "spsc.h"
 
@@ -25,6 +26,10 @@ struct core {
 	struct render *render;
 	struct output *output;
 	bool started;
+	bool suspended;			/* stream inactive, renderer following the clock */
+	uint64_t suspensions;
+	uint64_t busy_frame;		/* engine frame at the latest command or resume: the
+					 * quiet that counts starts after it */
 
 	uint64_t last_frame;		/* applied frame of the newest drained command */
 	uint64_t lat_last_ns;
@@ -44,6 +49,7 @@ void core_config_defaults(struct core_config *cfg)
 		.shrink_after = 10,
 		.queue = 1024,
 		.priority = 70,
+		.idle_suspend_ms = 3000,
 	};
 }
 
@@ -240,6 +246,58 @@ uint32_t core_space(const struct core *c)
 	return q < space ? q : space;
 }
 
+/* the device is needed again: the stream first, so it is running by the time the
+ * renderer, woken by the command or the tick, has something audible to give it */
+static void core_resume(struct core *c)
+{
+	c->busy_frame = engine_frame(c->engine);
+	if (!c->suspended)
+		return;
+	c->suspended = false;
+	output_set_active(c->output, true);
+	render_set_idle(c->render, false);
+	log_info("resumed: the stream is active again");
+}
+
+static void core_suspend(struct core *c)
+{
+	c->suspended = true;
+	c->suspensions++;
+	render_set_idle(c->render, true);
+	output_set_active(c->output, false);
+	log_info("suspended: nothing has sounded for %u ms and nothing is due; the stream is "
+		 "inactive until something is", c->cfg.idle_suspend_ms);
+}
+
+void core_tick(struct core *c)
+{
+	uint64_t quiet, due, frame = engine_frame(c->engine);
+	uint64_t wake = (uint64_t)c->cfg.rate * CORE_WAKE_AHEAD_MS / 1000;
+	bool soon, busy = spsc_count(&c->cmds) > 0;
+
+	if (!c->started || c->cfg.idle_suspend_ms == 0)
+		return;
+	render_get_quiet(c->render, &quiet, &due);
+	soon = due != RENDER_NEVER && due < frame + wake;
+	if (c->suspended) {
+		if (quiet == RENDER_NEVER || soon || busy)
+			core_resume(c);
+		else
+			render_wake(c->render);	/* keep context time with the clock */
+		return;
+	}
+	if (quiet == RENDER_NEVER || soon || busy)
+		return;
+	quiet = quiet > c->busy_frame ? quiet : c->busy_frame;
+	if (frame > quiet && frame - quiet >= (uint64_t)c->cfg.rate * c->cfg.idle_suspend_ms / 1000)
+		core_suspend(c);
+}
+
+bool core_suspended(const struct core *c)
+{
+	return c->suspended;
+}
+
 int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag)
 {
 	struct render_cmd cmd = {
@@ -252,6 +310,7 @@ int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag)
 	if (core_space(c) == 0 || !spsc_push(&c->cmds, &cmd))
 		return -EBUSY;
 	c->inflight++;
+	core_resume(c);
 	return 0;
 }
 
@@ -281,6 +340,8 @@ void core_get_stats(struct core *c, struct core_stats *st)
 	output_get_stats(c->output, &st->output);
 	render_get_stats(c->render, &st->render);
 	st->queued = c->inflight;	/* waiting in the queue or held for their `at` */
+	st->suspended = c->suspended;
+	st->suspensions = c->suspensions;
 	st->frame = engine_frame(c->engine);
 	st->last_applied_frame = c->last_frame;
 	st->latency_last_ns = c->lat_last_ns;

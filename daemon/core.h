@@ -31,16 +31,22 @@ struct core_config {
 	bool auto_port_config;		/* see struct output_config */
 	const char *node_name;		/* NULL: "audiod" */
 	const char *target;		/* NULL: session manager's choice */
+	uint32_t idle_suspend_ms;	/* quiet this long with nothing due: suspend; 0: never */
 };
 
+/* a suspended core resumes this long before something scheduled is due to sound */
+#define CORE_WAKE_AHEAD_MS 500
+
 /* fills in the defaults: 48000 Hz, 2 channels, latency 256, lead 256, lead_max 2048,
- * shrink_after 10 s, queue 1024, priority 70 */
+ * shrink_after 10 s, queue 1024, priority 70, idle_suspend_ms 3000 */
 void core_config_defaults(struct core_config *cfg);
 
 struct core_stats {
 	struct output_stats output;
 	struct render_stats render;
 	uint32_t queued;		/* commands waiting for their quantum */
+	bool suspended;			/* idle: stream inactive, time following the clock */
+	uint64_t suspensions;		/* times suspended since start */
 	uint64_t frame;			/* first frame of the next quantum to render */
 	uint64_t last_applied_frame;	/* of the newest command drained */
 	uint64_t latency_last_ns;	/* submit to render start, newest drained command */
@@ -80,6 +86,13 @@ typedef void (*core_applied_fn)(void *data, uint64_t tag, uint64_t frame, uint64
 uint32_t core_drain(struct core *c, core_applied_fn fn, void *data);
 
 void core_get_stats(struct core *c, struct core_stats *st);
+
+/* every few tens of milliseconds: suspends the stream once nothing has sounded for
+ * idle_suspend_ms and nothing is due within CORE_WAKE_AHEAD_MS (the device can then sleep
+ * and the daemon idles), keeps a suspended renderer's context time moving with the clock,
+ * and resumes ahead of anything scheduled.  any submitted command resumes at once. */
+void core_tick(struct core *c);
+bool core_suspended(const struct core *c);
 
 /* the watchdog's view of the render thread: core_alive is true when the thread went round
  * its loop since the previous call; core_poke then wakes it for the next check */

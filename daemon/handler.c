@@ -1215,6 +1215,10 @@ static int op_stats(struct req *r)
 	json_object_object_add(res, "uptimeS", json_object_new_double(
 		(double)(server_now_ns() - r->s->start_ns) / 1e9));
 	json_object_object_add(res, "reconnects", json_object_new_int64((int64_t)st.output.reconnects));
+	/* suspended: nothing sounded for a while, the stream is inactive, time goes on */
+	json_object_object_add(res, "state", json_object_new_string(st.suspended ? "suspended" :
+				st.output.streaming ? "running" : "waiting"));
+	json_object_object_add(res, "suspensions", json_object_new_int64((int64_t)st.suspensions));
 	json_object_object_add(res, "baseLatency", json_object_new_double(st.base_latency));
 	ok(r, res);
 	return 0;

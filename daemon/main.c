@@ -77,6 +77,7 @@ static void status_line(struct supervise *sv, char *buf, size_t size)
 		sessions++;
 	snprintf(buf, size, "%s, %u Hz, %u client%s, %zu session%s, %zu nodes, "
 		 "underruns %llu, load %.0f%%",
+		 st.suspended ? "suspended (idle)" :
 		 st.output.streaming ? "playing" : "waiting for PipeWire",
 		 (unsigned)engine_sample_rate(core_engine(sv->core)), sv->srv->n_clients,
 		 sv->srv->n_clients == 1 ? "" : "s", sessions, sessions == 1 ? "" : "s",
@@ -90,6 +91,7 @@ static void supervise_tick(void *data)
 	uint64_t t = now_ns();
 	char line[200];
 
+	core_tick(sv->core);
 	if (!sv->ready) {
 		struct core_stats st;
 		core_get_stats(sv->core, &st);

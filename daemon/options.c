@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "  --socket PATH      listen here ($AUDIOD_SOCKET, else\n"
 	      "                     $XDG_RUNTIME_DIR/audiod/socket)\n"
 	      "  --queue N          render command queue slots, a power of two (1024)\n"
+	      "  --idle-suspend MS  suspend the stream after MS quiet with nothing due (3000;\n"
+	      "                     0: never)\n"
 	      "  --max-clients N    connections at once (64)\n"
 	      "  --max-nodes N      nodes per session (4096)\n"
 	      "  --max-buffer-mb N  buffer memory per session, MiB (1024)\n"
@@ -60,7 +62,7 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
-       OPT_MAX_QUEUED, OPT_CONFIG };
+       OPT_MAX_QUEUED, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -86,6 +88,7 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "rtcheck-selftest", no_argument, NULL, OPT_SELFTEST },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "idle-suspend", required_argument, NULL, OPT_IDLE_SUSPEND },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -138,6 +141,8 @@ static int parse_one(struct options *o, int c)
 	case OPT_DEMO: o->demo = true; return 0;
 	case OPT_SOCKET: o->server.socket = optarg; return 0;
 	case OPT_QUEUE: return parse_uint(optarg, "queue", 1u << 20, &cc->queue);
+	case OPT_IDLE_SUSPEND:
+		return parse_uint(optarg, "idle-suspend", 24u * 3600 * 1000, &cc->idle_suspend_ms);
 	case OPT_SELFTEST: o->rtcheck_selftest = true; return 0;
 	case OPT_CONFIG: return 0;	/* read before everything else */
 	case 'v': o->level = LOG_LEVEL_DEBUG; return 0;

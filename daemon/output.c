@@ -38,6 +38,8 @@ struct output {
 	struct spa_source *retry;	/* timer that rebuilds the connection */
 	bool started;
 	bool stopping;			/* loop thread: stream going away on purpose */
+	bool inactive;			/* suspended: streams are made (and kept) inactive;
+					 * under the loop lock */
 
 	/* data thread only; reset (loop thread) before each stream connects */
 	uint64_t last_ticks;		/* pw_time ticks of the last cycle */
@@ -252,7 +254,8 @@ static int output_stream_new(struct output *o)
 	params[0] = spa_format_audio_raw_build(&pb, SPA_PARAM_EnumFormat, &info);
 	return pw_stream_connect(o->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
 				 PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
-				 PW_STREAM_FLAG_RT_PROCESS, params, 1);
+				 PW_STREAM_FLAG_RT_PROCESS |
+				 (o->inactive ? PW_STREAM_FLAG_INACTIVE : 0), params, 1);
 }
 
 static void output_teardown(struct output *o)
@@ -391,6 +394,15 @@ void output_stop(struct output *o)
 	pw_thread_loop_unlock(o->tloop);
 	pw_thread_loop_stop(o->tloop);
 	o->started = false;
+}
+
+void output_set_active(struct output *o, bool active)
+{
+	pw_thread_loop_lock(o->tloop);
+	o->inactive = !active;
+	if (o->stream != NULL)
+		pw_stream_set_active(o->stream, active);
+	pw_thread_loop_unlock(o->tloop);
 }
 
 void output_get_stats(const struct output *o, struct output_stats *st)

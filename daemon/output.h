@@ -47,6 +47,10 @@ int output_start(struct output *o);
 /* disconnects and joins the loop thread */
 void output_stop(struct output *o);
 
+/* an inactive stream stays connected but is not scheduled, so the device can suspend; it
+ * stays inactive across reconnections until made active again */
+void output_set_active(struct output *o, bool active);
+
 void output_get_stats(const struct output *o, struct output_stats *st);
 
 #endif

@@ -5,6 +5,7 @@
  * at a time, committing due commands just before the quantum they take effect in. */
 #include "render.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -50,6 +51,9 @@ struct render {
 	uint32_t fade_pos;		/* frames of the fade-out ramp written */
 	uint64_t window_max_ns;		/* worst quantum in the current 1 s window */
 	uint32_t window_quanta;		/* quanta in the current window */
+	bool in_idle;			/* rendering by the clock: idle_f0 was at idle_t0 */
+	uint64_t idle_f0, idle_t0;	/* frame, CLOCK_MONOTONIC ns */
+	uint64_t quiet_from;		/* first frame of the current quiet run, or QUIET_NOT */
 
 	/* published by the render thread (or, fade_len, by the control thread) */
 	_Atomic uint32_t lead;		/* frames */
@@ -64,6 +68,12 @@ struct render {
 	_Atomic bool rt;
 	_Atomic int priority;
 
+	/* suspension: the control thread sets idle; the render thread publishes how long the
+	 * output has been quiet and when something scheduled will sound next */
+	_Atomic bool idle;
+	_Atomic uint64_t quiet_since;	/* frame, or QUIET_NOT while something sounds */
+	_Atomic uint64_t next_due;	/* frame: a scheduled start or held command; or NEVER */
+
 	/* meters: nodes set by the control thread, levels published by the render thread */
 	struct node *_Atomic meter_node[RENDER_METERS];
 	_Atomic float meter_peak[RENDER_METERS];
@@ -74,15 +84,22 @@ struct render {
 	float meter_fall;			/* per quantum: exp(-quantum / 300 ms) */
 };
 
+#define QUIET_NOT UINT64_MAX
+
 /* --- render thread ------------------------------------------------------------------------ */
 
-static uint64_t now_ns(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
 	/* a vDSO call: no syscall, no lock */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t render_clock(const struct render *r)
+{
+	return r->cfg.clock ? r->cfg.clock() : monotonic_ns();
 }
 
 /* only this thread writes these: a relaxed load and store, no read-modify-write */
@@ -259,9 +276,28 @@ static void render_meters(struct render *r)
 	}
 }
 
+/* after the quantum at `frame`: publishes since when nothing has sounded and, while so,
+ * the first frame something already scheduled will */
+static void render_track_quiet(struct render *r, uint64_t frame)
+{
+	uint64_t due, held;
+
+	if (engine_sounding(r->engine)) {
+		r->quiet_from = QUIET_NOT;
+		atomic_store_explicit(&r->quiet_since, QUIET_NOT, memory_order_relaxed);
+		return;
+	}
+	if (r->quiet_from == QUIET_NOT)
+		r->quiet_from = frame;
+	due = engine_next_start(r->engine);
+	held = r->n_held ? r->held[0].at : RENDER_NEVER;
+	atomic_store_explicit(&r->next_due, held < due ? held : due, memory_order_relaxed);
+	atomic_store_explicit(&r->quiet_since, r->quiet_from, memory_order_relaxed);
+}
+
 static void render_quantum(struct render *r)
 {
-	uint64_t start = now_ns();
+	uint64_t start = monotonic_ns();
 	uint64_t frame = engine_frame(r->engine);
 	uint32_t fade = atomic_load_explicit(&r->fade_len, memory_order_relaxed);
 	const struct bus *b;
@@ -276,7 +312,8 @@ static void render_quantum(struct render *r)
 	if (fade > 0)
 		render_apply_fade(r, fade);
 	ring_write(r->ring, r->scratch, QUANTUM);
-	render_measure(r, now_ns() - start);
+	render_track_quiet(r, frame);
+	render_measure(r, monotonic_ns() - start);
 }
 
 /* frames to keep in the ring: what the device takes per cycle plus the lead, leaving room
@@ -292,9 +329,51 @@ static uint32_t render_target(const struct render *r)
 	return t < cap ? t : cap;
 }
 
+/* one quantum nobody hears (suspended): commands and time advance as when playing */
+static void render_quantum_unheard(struct render *r)
+{
+	uint64_t frame = engine_frame(r->engine);
+
+	render_apply(r, frame, monotonic_ns());
+	engine_render(r->engine);
+	render_meters(r);
+	render_track_quiet(r, frame);
+}
+
+/* suspended: the stream is inactive and nothing sounds.  context time keeps moving with the
+ * clock: render the quanta that are due by it, as long as each is sure to be silent (the
+ * last one was quiet, no command waits, nothing scheduled starts in it).  when one might
+ * not be, stop: the control thread resumes the stream before then, and time waits for it
+ * rather than lose a sound. */
+static void render_idle(struct render *r)
+{
+	uint64_t now = render_clock(r), frame = engine_frame(r->engine), target;
+
+	if (!r->in_idle) {
+		r->in_idle = true;
+		r->idle_f0 = frame;
+		r->idle_t0 = now;
+	}
+	target = r->idle_f0 + (uint64_t)((double)(now - r->idle_t0) * r->rate / 1e9);
+	while (frame + QUANTUM <= target && !atomic_load_explicit(&r->stop, memory_order_relaxed) &&
+	       !engine_sounding(r->engine) && spsc_count(r->cmds) == 0 &&
+	       frame + QUANTUM <= atomic_load_explicit(&r->next_due, memory_order_relaxed)) {
+		render_quantum_unheard(r);
+		frame += QUANTUM;
+	}
+}
+
 static void render_fill(struct render *r)
 {
 	uint32_t target;
+
+	/* a device cycle still under way when we were suspended is served as usual */
+	if (atomic_load_explicit(&r->idle, memory_order_acquire) &&
+	    ring_fill(r->ring) >= render_target(r)) {
+		render_idle(r);
+		return;
+	}
+	r->in_idle = false;
 
 	render_adapt(r, engine_frame(r->engine));
 	target = render_target(r);
@@ -359,6 +438,9 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 	r->rets = rets;
 	r->rate = engine_sample_rate(engine);
 	r->channels = ring->channels;
+	r->quiet_from = QUIET_NOT;
+	atomic_init(&r->quiet_since, QUIET_NOT);
+	atomic_init(&r->next_due, RENDER_NEVER);
 	atomic_init(&r->lead, r->cfg.lead);
 	r->meter_fall = expf(-(float)QUANTUM / (float)(r->rate * 0.3));
 	r->wakefd = eventfd(0, EFD_CLOEXEC);
@@ -469,4 +551,24 @@ void render_meter_get(const struct render *r, uint32_t slot, float *peak, float 
 		return;
 	*peak = atomic_load_explicit(&r->meter_peak[slot], memory_order_relaxed);
 	*rms = atomic_load_explicit(&r->meter_rms[slot], memory_order_relaxed);
+}
+
+void render_set_idle(struct render *r, bool idle)
+{
+	atomic_store_explicit(&r->idle, idle, memory_order_release);
+	render_wake(r);
+}
+
+void render_get_quiet(const struct render *r, uint64_t *quiet_since, uint64_t *next_due)
+{
+	struct render *w = (struct render *)r;
+
+	*quiet_since = atomic_load_explicit(&w->quiet_since, memory_order_relaxed);
+	*next_due = atomic_load_explicit(&w->next_due, memory_order_relaxed);
+}
+
+void render_step(struct render *r)
+{
+	assert(!r->running);
+	render_fill(r);
 }

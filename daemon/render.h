@@ -17,6 +17,8 @@ struct render;
 
 /* "apply in the next quantum" */
 #define RENDER_AT_NOW 0
+/* a frame that never comes */
+#define RENDER_NEVER UINT64_MAX
 
 /* one command queue item */
 struct render_cmd {
@@ -42,6 +44,8 @@ struct render_config {
 	uint32_t shrink_after;		/* seconds without underruns before it shrinks again */
 	uint32_t quantum_guess;		/* frames per device cycle assumed before the first */
 	int priority;			/* SCHED_FIFO priority to ask for; 0: don't */
+	uint64_t (*clock)(void);	/* CLOCK_MONOTONIC ns for suspended rendering; NULL:
+					 * the real one (tests pass their own) */
 };
 
 struct render_stats {
@@ -81,6 +85,22 @@ void render_fade(struct render *r, uint32_t frames);
 bool render_faded(const struct render *r);
 
 void render_get_stats(const struct render *r, struct render_stats *st);
+
+/* suspension (control thread).  idle: the ring is no longer consumed (the stream is
+ * inactive); the thread then renders, each time it is woken, the quanta the clock says are
+ * due, as long as they are sure to be silent, so context time goes on.  leave idle before
+ * something is due to sound (render_get_quiet's next_due) or with a command to submit. */
+void render_set_idle(struct render *r, bool idle);
+/* quiet_since: the first frame of the run of quanta in which nothing sounded (no source
+ * played, no tail rang), RENDER_NEVER while something sounds; next_due: while quiet, the
+ * first frame at which something already scheduled may sound (a source's start, a held
+ * command), RENDER_NEVER for none.  read without synchronisation: a hint that a later
+ * reading corrects. */
+void render_get_quiet(const struct render *r, uint64_t *quiet_since, uint64_t *next_due);
+
+/* tests: one refill (or, idle, one catch-up with the clock) on the calling thread, as the
+ * render thread does on each wake; the thread must not be running */
+void render_step(struct render *r);
 
 /* level meters: up to RENDER_METERS nodes whose first output the render thread measures
  * after each quantum (peak with a 300 ms fall, rms over about 300 ms).  control thread:

@@ -73,6 +73,8 @@ struct engine {
 	struct plan *plan;
 	uint64_t render_seq;		/* seq of the plan in use */
 	struct bus scratch;		/* param input sums (mono) */
+	bool sounding;			/* the last quantum had a source playing or a node
+					 * ringing (a tail), or a non-silent output */
 	struct bus silent_out;
 
 	/* render -> control events */
@@ -1306,6 +1308,7 @@ const struct bus *engine_render(struct engine *e)
 	uint64_t frame = atomic_load_explicit(&e->frame, memory_order_relaxed);
 	struct render_ctx ctx = { frame, (double)frame / e->sample_rate, e->sample_rate, e };
 	const struct plan *p = e->plan;
+	bool sounding = false;
 	uint32_t k, i;
 
 	for (k = 0; k < p->n; k++) {
@@ -1317,6 +1320,7 @@ const struct bus *engine_render(struct engine *e)
 			continue;
 		if (n->kind->source && source_idle(n, frame + QUANTUM, e->sample_rate))
 			continue;
+		sounding |= n->kind->source;
 		if (pe->phase != PHASE_READ)
 			for (i = 0; i < n->n_inputs; i++)
 				mix_input(&n->in[i], &n->cfg, &pe->inputs[i], frame);
@@ -1338,9 +1342,34 @@ const struct bus *engine_render(struct engine *e)
 			n->kind->process_write(n, &ctx);
 			break;
 		}
+		sounding |= n->tail;
 	}
+	e->sounding = sounding || !e->dest->in[0].silent;
 	atomic_store_explicit(&e->frame, frame + QUANTUM, memory_order_release);
 	return &e->dest->in[0];
+}
+
+bool engine_sounding(const struct engine *e)
+{
+	return e->sounding;
+}
+
+uint64_t engine_next_start(const struct engine *e)
+{
+	const struct plan *p = e->plan;
+	uint64_t next = UINT64_MAX, f;
+
+	for (uint32_t k = 0; k < p->n; k++) {
+		const struct plan_entry *pe = &p->entries[k];
+		const struct node *n = pe->node;
+
+		if (!n->kind->source || n->sched.state != SCHED_SCHEDULED || pe->until <= pe->from)
+			continue;
+		f = (uint64_t)floor(n->sched.start * e->sample_rate);
+		f = f > pe->from ? f : pe->from;
+		next = f < next ? f : next;
+	}
+	return next;
 }
 
 void engine_interleave(const struct bus *b, float *out)

@@ -105,6 +105,14 @@ void engine_exec(struct engine *e, struct engine_op *op);
 const struct bus *engine_render(struct engine *e);
 /* interleaves a bus into out (bus->channels * QUANTUM floats) */
 void engine_interleave(const struct bus *b, float *out);
+/* whether the last rendered quantum could be heard or leaves something to hear: a source
+ * played in it, a node still rings (delay, reverb, filter tails) or the output was not
+ * silent.  false means that, until a command changes the graph or a scheduled source
+ * starts, every quantum renders silence. */
+bool engine_sounding(const struct engine *e);
+/* the first frame at which a source that start() scheduled begins to play (taking a node
+ * created with `at` into account); UINT64_MAX when none is waiting */
+uint64_t engine_next_start(const struct engine *e);
 
 /* --- events (render -> control) ------------------------------------------------------------ */
 

@@ -1,7 +1,8 @@
 /* tests for daemon/render, the producer thread, without PipeWire: the test plays the
- * consumer (ring_read_pad + render_wake) and checks when commands take effect, how the lead
- * follows underruns, and the shutdown fade.  waits poll a condition the render thread must
- * reach (never a fixed sleep). */
+ * consumer (ring_read_pad) and checks when commands take effect, how the lead follows
+ * underruns, suspension with a clock of the test's own, and the shutdown fade.  most drive
+ * the renderer synchronously (render_step: one wake's worth of work on the test's thread);
+ * those that run the thread wait for a condition it must reach (never a fixed sleep). */
 #include <math.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -29,11 +30,17 @@ struct fixture {
 };
 
 static struct fixture fx;
+static uint64_t fake_ns;	/* the clock a suspended renderer follows, in these tests */
+
+static uint64_t fake_clock(void)
+{
+	return fake_ns;
+}
 
 static void setup_with(uint32_t lead, uint32_t lead_max, uint32_t shrink_after)
 {
 	struct error err = { 0 };
-	struct render_config cfg = { lead, lead_max, shrink_after, 256, 0 };
+	struct render_config cfg = { lead, lead_max, shrink_after, 256, 0, fake_clock };
 
 	fx.e = engine_new(RATE, 2, &err);
 	assert_non_null(fx.e);
@@ -78,6 +85,14 @@ static void consume(uint32_t n)
 	render_wake(fx.r);
 }
 
+/* the device takes n frames; the renderer refills on this thread (render_step), so what
+ * the test reads next is exactly what one wake leads to */
+static void consume_step(uint32_t n)
+{
+	ring_read_pad(&fx.ring, fx.buf, n);
+	render_step(fx.r);
+}
+
 static struct engine_op *gain_op(const char *name)
 {
 	struct engine_op *op;
@@ -108,11 +123,10 @@ static void a_command_waits_for_its_frame_without_holding_later_ones(void **stat
 	struct render_ret ret;
 
 	setup_with(256, 1024, 10);
-	assert_int_equal(render_start(fx.r), 0);
+	render_step(fx.r);
 	push(gain_op("a"), 1024, 1);
 	push(gain_op("b"), RENDER_AT_NOW, 2);
-	consume(256);		/* renders the quanta at 512 and 640 */
-	wait_fill(512);
+	consume_step(256);	/* renders the quanta at 512 and 640 */
 	/* b went ahead in the first quantum; a waits for 1024 */
 	assert_true(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(ret.tag, 2);
@@ -120,8 +134,7 @@ static void a_command_waits_for_its_frame_without_holding_later_ones(void **stat
 	engine_op_free(fx.e, ret.op);
 	assert_false(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(spsc_count(&fx.cmds), 0);
-	consume(512);		/* 768, 896, 1024, 1152 */
-	wait_fill(512);
+	consume_step(512);	/* 768, 896, 1024, 1152 */
 	assert_true(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(ret.tag, 1);
 	assert_int_equal(ret.frame, 1024);
@@ -134,13 +147,12 @@ static void held_commands_keep_their_order_by_time(void **state)
 	struct render_ret ret;
 
 	setup_with(256, 1024, 10);
-	assert_int_equal(render_start(fx.r), 0);
+	render_step(fx.r);
 	push(gain_op("late"), 1152, 1);
 	push(gain_op("early"), 1024, 2);
 	push(gain_op("early2"), 1024, 3);
 	for (int i = 0; i < 3; i++) {	/* 512 .. 1152, two quanta at a time */
-		consume(256);
-		wait_fill(512);
+		consume_step(256);
 	}
 	assert_true(spsc_pop(&fx.rets, &ret));
 	assert_int_equal(ret.tag, 2);
@@ -162,26 +174,133 @@ static void an_underrun_grows_the_lead_and_calm_shrinks_it(void **state)
 	uint32_t i;
 
 	setup_with(256, 384, 1);
-	assert_int_equal(render_start(fx.r), 0);
-	consume(1024);		/* 512 in the ring: underrun */
-	wait_fill(1024 + 384);
+	render_step(fx.r);	/* the prefill: 256 + 256 */
+	assert_int_equal(ring_fill(&fx.ring), 512);
+	consume_step(1024);	/* 512 in the ring: underrun; refilled to 1024 + 384 */
 	render_get_stats(fx.r, &st);
 	assert_int_equal(st.underruns, 1);
 	assert_int_equal(st.lead, 384);
+	assert_int_equal(st.fill, 1024 + 384);
 	/* a second underrun cannot grow it past lead_max */
-	consume(4096);
-	wait_fill(4096 + 384);
+	consume_step(4096);
 	render_get_stats(fx.r, &st);
 	assert_int_equal(st.underruns, 2);
 	assert_int_equal(st.lead, 384);
-	/* one second of audio (shrink_after) without underruns: back by one quantum */
-	for (i = 0; i < RATE / 1024 + 2; i++) {
-		consume(1024);
-		wait_fill(1024 + 256);
-	}
+	assert_int_equal(st.fill, 4096 + 384);
+	/* not yet a second of audio (shrink_after) since: the lead stays */
+	for (i = 0; i < 40; i++)
+		consume_step(1024);
+	render_get_stats(fx.r, &st);
+	assert_int_equal(st.lead, 384);
+	/* past one second without underruns: back by one quantum, and no further */
+	for (i = 0; i < 10; i++)
+		consume_step(1024);
 	render_get_stats(fx.r, &st);
 	assert_int_equal(st.underruns, 2);
 	assert_int_equal(st.lead, 256);
+	assert_int_equal(st.fill, 1024 + 256);
+}
+
+/* ops for a ConstantSourceNode `c` (offset 1) on the destination, started at frame `start` */
+static struct engine_op *constant_at(uint64_t start)
+{
+	struct engine_op *op, *next;
+	struct error err = { 0 };
+
+	assert_int_equal(engine_op_create(fx.e, "ConstantSourceNode", "c", NULL, 0, &op, &err), 0);
+	assert_int_equal(engine_op_connect(fx.e, "c", "destination", -1, -1, &next, &err), 0);
+	engine_op_chain(op, next);
+	assert_int_equal(engine_op_start(fx.e, "c", (double)start / RATE, NAN, NAN, &next, &err), 0);
+	engine_op_chain(op, next);
+	return op;
+}
+
+static void quiet_is_published_with_the_next_scheduled_start(void **state)
+{
+	struct render_ret ret;
+	uint64_t quiet, due;
+
+	setup_with(256, 1024, 10);
+	render_step(fx.r);	/* prefill: nothing sounds */
+	render_get_quiet(fx.r, &quiet, &due);
+	assert_int_equal(quiet, 0);
+	assert_true(due == RENDER_NEVER);
+	push(constant_at(4096), RENDER_AT_NOW, 1);
+	consume_step(256);	/* applied at 512 */
+	assert_true(spsc_pop(&fx.rets, &ret));
+	engine_op_free(fx.e, ret.op);
+	render_get_quiet(fx.r, &quiet, &due);
+	assert_int_equal(quiet, 0);
+	assert_int_equal(due, 4096);
+	while (engine_frame(fx.e) <= 4096)
+		consume_step(256);
+	render_get_quiet(fx.r, &quiet, &due);
+	assert_true(quiet == RENDER_NEVER);	/* it plays */
+}
+
+static void suspended_time_follows_the_clock(void **state)
+{
+	uint64_t f0;
+
+	setup_with(256, 1024, 10);
+	render_step(fx.r);
+	f0 = engine_frame(fx.e);
+	render_set_idle(fx.r, true);
+	fake_ns = 1000000000u;
+	render_step(fx.r);	/* the clock reading it counts from */
+	assert_int_equal(engine_frame(fx.e), f0);
+	fake_ns += 10000000u;	/* 10 ms: 480 frames, three whole quanta */
+	render_step(fx.r);
+	assert_int_equal(engine_frame(fx.e), f0 + 384);
+	fake_ns += 990000000u;	/* one second in all */
+	render_step(fx.r);
+	assert_int_equal(engine_frame(fx.e), f0 + 48000 / 128 * 128);
+	assert_int_equal(ring_fill(&fx.ring), 512);	/* nothing went to the device */
+	/* resumed: the ring is served again from where time is */
+	render_set_idle(fx.r, false);
+	consume_step(256);
+	assert_int_equal(engine_frame(fx.e), f0 + 48000 / 128 * 128 + 256);
+}
+
+static void suspended_time_stops_short_of_a_scheduled_start(void **state)
+{
+	struct render_ret ret;
+	uint64_t quiet, due;
+
+	setup_with(256, 1024, 10);
+	render_step(fx.r);
+	push(constant_at(2000), RENDER_AT_NOW, 1);
+	consume_step(256);
+	assert_true(spsc_pop(&fx.rets, &ret));
+	engine_op_free(fx.e, ret.op);
+	render_set_idle(fx.r, true);
+	fake_ns = 5000000000u;
+	render_step(fx.r);
+	fake_ns += 1000000000u;	/* a second is due, but the source starts at 2000 */
+	render_step(fx.r);
+	/* the quantum holding frame 2000 would have sounded: it waits for the stream */
+	assert_int_equal(engine_frame(fx.e), 1920);
+	render_get_quiet(fx.r, &quiet, &due);
+	assert_int_equal(due, 2000);
+	render_set_idle(fx.r, false);
+	consume_step(512);
+	render_get_quiet(fx.r, &quiet, &due);
+	assert_true(quiet == RENDER_NEVER);
+}
+
+static void a_command_stops_suspended_time_until_resumed(void **state)
+{
+	setup_with(256, 1024, 10);
+	render_step(fx.r);
+	render_set_idle(fx.r, true);
+	fake_ns = 1000000000u;
+	render_step(fx.r);
+	push(gain_op("g"), RENDER_AT_NOW, 1);
+	fake_ns += 100000000u;
+	render_step(fx.r);
+	/* it is the control thread's to resume first: nothing is applied unheard */
+	assert_int_equal(engine_frame(fx.e), 512);
+	assert_int_equal(spsc_count(&fx.cmds), 1);
 }
 
 static void fade_ramps_linearly_to_silence(void **state)
@@ -230,6 +349,10 @@ int main(void)
 		cmocka_unit_test_teardown(held_commands_keep_their_order_by_time, teardown),
 		cmocka_unit_test_teardown(an_underrun_grows_the_lead_and_calm_shrinks_it, teardown),
 		cmocka_unit_test_teardown(fade_ramps_linearly_to_silence, teardown),
+		cmocka_unit_test_teardown(quiet_is_published_with_the_next_scheduled_start, teardown),
+		cmocka_unit_test_teardown(suspended_time_follows_the_clock, teardown),
+		cmocka_unit_test_teardown(suspended_time_stops_short_of_a_scheduled_start, teardown),
+		cmocka_unit_test_teardown(a_command_stops_suspended_time_until_resumed, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
