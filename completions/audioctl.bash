@@ -22,7 +22,7 @@ _audioctl()
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	local commands="send create delete connect disconnect set param start stop buffer
-		free-buffer get analyser batch ls save load graph sync time stats sessions
+		free-buffer get analyser batch ls save load graph sync wait time stats sessions
 		close-session play watch top render help"
 	local types="AnalyserNode AudioBufferSourceNode BiquadFilterNode ChannelMergerNode
 		ChannelSplitterNode ConstantSourceNode ConvolverNode DelayNode
