@@ -35,6 +35,7 @@ struct req {
 	uint64_t at;			/* frame; 0: the next quantum */
 	double now;			/* s: context time when handled; "+S" times count from it */
 	char warning[160];		/* for the reply: an `at` already past */
+	bool hold;			/* far ahead: into the session's timeline */
 	/* names of a document being loaded, before the session's */
 	size_t n_bufs;
 	char **buf_names;
@@ -88,11 +89,16 @@ static struct json_object *field(struct json_object *obj, const char *name)
 	return v;
 }
 
-static bool busy(struct req *r)
+/* after take_at: the render queue or the session's timeline has room for this edit
+ * (r->hold says which); else the request is answered busy or limit */
+static bool no_room(struct req *r)
 {
-	if (core_space(r->s->core) > 0)
+	struct error err = { 0 };
+
+	if (server_room(r->s, r->c, r->at, &r->hold, &err) == 0)
 		return false;
-	failf(r, ERR_BUSY, "%s", "the render queue is full: nothing was applied, retry");
+	engine_set_now(r->e, -1);
+	fail(r, &err);
 	return true;
 }
 
@@ -190,7 +196,7 @@ static int batch_close(struct req *r, struct engine_op *chain, bool failed, stru
 	if (!failed && engine_batch_end(r->e, &end, err) == 0) {
 		chain = chain_add(chain, end);
 		if (chain)
-			server_submit(r->s, r->c, chain, r->at, r->receipt);
+			server_submit(r->s, r->c, chain, r->at, r->receipt, r->hold);
 		return 0;
 	}
 	engine_op_undo(r->e, chain);
@@ -238,9 +244,13 @@ static int op_graph(struct req *r)
 	struct error err = { 0 };
 	uint32_t creates = 0;
 
-	if (busy(r))
+	if (take_at(r, &err) < 0) {
+		engine_set_now(r->e, -1);
+		return fail(r, &err);
+	}
+	if (no_room(r))
 		return 0;
-	if (take_at(r, &err) < 0 || graph_precheck(r, r->obj, "", &creates, &err) < 0 ||
+	if (graph_precheck(r, r->obj, "", &creates, &err) < 0 ||
 	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0) {
 		engine_set_now(r->e, -1);
 		fail(r, &err);
@@ -248,7 +258,7 @@ static int op_graph(struct req *r)
 	}
 	engine_set_now(r->e, -1);
 	if (op)
-		server_submit(r->s, r->c, op, r->at, r->receipt);
+		server_submit(r->s, r->c, op, r->at, r->receipt, r->hold);
 	ok(r, result);
 	return 0;
 }
@@ -320,12 +330,12 @@ static int op_batch(struct req *r)
 		return failf(r, ERR_BAD_REQUEST, "%s", "commands: expected an array of requests");
 	if (batch_shape(r, cmds, &bad, &err) < 0)
 		return batch_fail(r, &err, bad);
-	if (busy(r))
-		return 0;
 	if (take_at(r, &err) < 0) {
 		engine_set_now(r->e, -1);
 		return fail(r, &err);
 	}
+	if (no_room(r))
+		return 0;
 	n = json_object_array_length(cmds);
 	results = json_object_new_array_ext((int)n);
 	engine_batch_begin(r->e);
@@ -1024,12 +1034,12 @@ static int load_finish(struct req *r)
 		err_prefix(&err, "document");
 		return fail(r, &err);
 	}
-	if (busy(r))
-		return 0;
 	if (take_at(r, &err) < 0) {
 		engine_set_now(r->e, -1);
 		return fail(r, &err);
 	}
+	if (no_room(r))
+		return 0;
 	engine_batch_begin(r->e);
 	if (replace)
 		x.chain = delete_session_nodes(r);
@@ -1219,6 +1229,7 @@ static int op_stats(struct req *r)
 	json_object_object_add(res, "state", json_object_new_string(st.suspended ? "suspended" :
 				st.output.streaming ? "running" : "waiting"));
 	json_object_object_add(res, "suspensions", json_object_new_int64((int64_t)st.suspensions));
+	json_object_object_add(res, "held", json_object_new_int64((int64_t)r->s->n_held));
 	json_object_object_add(res, "baseLatency", json_object_new_double(st.base_latency));
 	ok(r, res);
 	return 0;

@@ -34,6 +34,8 @@ static void usage(FILE *f)
 	      "  --max-buffer-mb N  buffer memory per session, MiB (1024)\n"
 	      "  --max-line BYTES   longest request line (16777216)\n"
 	      "  --max-queued N     requests per connection waiting for replies (1024)\n"
+	      "  --max-held N       edits a session may hold for a later `at` (4096)\n"
+	      "  --max-held-total N the same, all sessions together (65536)\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
@@ -62,7 +64,7 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
-       OPT_MAX_QUEUED, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -82,6 +84,8 @@ static const struct option long_options[] = {
 	{ "max-buffer-mb", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-queued", required_argument, NULL, OPT_MAX_QUEUED },
+	{ "max-held", required_argument, NULL, OPT_MAX_HELD },
+	{ "max-held-total", required_argument, NULL, OPT_MAX_HELD_TOTAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -103,6 +107,9 @@ static int parse_limit(struct options *o, int c)
 	case OPT_MAX_CLIENTS: return parse_uint(optarg, "max-clients", 65536, &l->clients);
 	case OPT_MAX_NODES: return parse_uint(optarg, "max-nodes", 1u << 24, &l->nodes);
 	case OPT_MAX_QUEUED: return parse_uint(optarg, "max-queued", 1u << 20, &l->queued);
+	case OPT_MAX_HELD: return parse_uint(optarg, "max-held", 1u << 24, &l->held);
+	case OPT_MAX_HELD_TOTAL:
+		return parse_uint(optarg, "max-held-total", 1u << 26, &l->held_total);
 	case OPT_MAX_BUFFER:
 		if (parse_uint(optarg, "max-buffer-mb", 1u << 20, &v) < 0)
 			return -1;
@@ -122,7 +129,7 @@ static int parse_one(struct options *o, int c)
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
-	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_QUEUED)
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_HELD_TOTAL)
 		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);

@@ -38,6 +38,8 @@ void server_config_defaults(struct server_config *cfg)
 			.buffer_bytes = (uint64_t)1 << 30,
 			.max_line = (size_t)16 << 20,
 			.queued = 1024,
+			.held = 4096,
+			.held_total = 65536,
 		},
 	};
 }
@@ -173,8 +175,36 @@ void server_broadcast(struct server *s, uint32_t mask, struct json_object *event
 
 /* --- commands in flight ------------------------------------------------------------------- */
 
+static uint64_t hold_ahead(const struct server *s)
+{
+	struct engine *e = core_engine(s->core);
+
+	return engine_frame(e) + (uint64_t)(engine_sample_rate(e) * SERVER_HOLD_AHEAD_MS / 1000);
+}
+
+int server_room(struct server *s, struct client *c, uint64_t at, bool *hold, struct error *err)
+{
+	*hold = c->session != NULL && at > hold_ahead(s);
+	if (*hold)
+		return session_hold_reserve(s, c->session, err);
+	if (core_space(s->core) == 0)
+		return err_set(err, ERR_BUSY, "the render queue is full: nothing was applied, retry");
+	return 0;
+}
+
+/* the timelines' edits that are near enough go to the render queue, which holds them the
+ * last few hundred milliseconds until their quantum */
+static void release_held(struct server *s)
+{
+	uint64_t upto = hold_ahead(s);
+
+	for (struct session *x = s->sessions; x && s->n_held; x = x->next)
+		if (x->n_held)
+			session_release(s, x, x->fading ? UINT64_MAX : upto);
+}
+
 void server_submit(struct server *s, struct client *c, struct engine_op *op, uint64_t at,
-		   uint64_t receipt_ns)
+		   uint64_t receipt_ns, bool hold)
 {
 	struct inflight *f;
 	uint64_t tag = ++s->next_tag;
@@ -199,6 +229,10 @@ void server_submit(struct server *s, struct client *c, struct engine_op *op, uin
 	s->fl_len++;
 	if (c)
 		c->last_tag = tag;
+	if (hold) {
+		session_hold(s, c->session, op, at, tag);
+		return;
+	}
 	/* the caller checked core_space before preparing: this cannot fail */
 	if (core_submit(s->core, op, at, tag) < 0) {
 		log_error("render queue full after a space check: dropping a command");
@@ -312,6 +346,7 @@ static void drain(struct server *s)
 	struct engine_event ev;
 
 	core_drain(s->core, on_applied, s);
+	release_held(s);
 	while (engine_event_pop(core_engine(s->core), &ev))
 		if (ev.type == ENGINE_EVENT_ENDED)
 			ended_event(s, &ev);
@@ -779,7 +814,7 @@ static void collect(struct server *s)
 	if (engine_collect(e, &op, &err) < 0)
 		log_warn("collecting ended nodes: %s", err.msg);
 	else if (op)
-		server_submit(s, NULL, op, 0, server_now_ns());
+		server_submit(s, NULL, op, 0, server_now_ns(), false);
 }
 
 int server_run(struct server *s, int sigfd)

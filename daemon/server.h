@@ -24,7 +24,13 @@ struct server_limits {
 	uint64_t buffer_bytes;		/* per session */
 	size_t max_line;		/* bytes, a request line */
 	uint32_t queued;		/* per connection: requests waiting for their reply */
+	uint32_t held;			/* per session: edits waiting for a later `at` */
+	uint32_t held_total;		/* the same, all sessions together */
 };
+
+/* an edit whose `at` is further ahead than this waits in its session's timeline on the
+ * control side, not in the render queue all sessions share */
+#define SERVER_HOLD_AHEAD_MS 500
 
 struct server_config {
 	const char *socket;		/* NULL: $AUDIOD_SOCKET, else $XDG_RUNTIME_DIR/audiod/socket */
@@ -32,7 +38,7 @@ struct server_config {
 };
 
 /* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session, 16 MiB lines, 1024
- * queued requests per connection */
+ * queued requests per connection, 4096 held edits per session and 65536 in all */
 void server_config_defaults(struct server_config *cfg);
 
 /* event subscriptions */
@@ -88,6 +94,13 @@ struct sbuf {
 	size_t bytes;
 };
 
+/* an edit of a session waiting for its `at` (frame) */
+struct held_edit {
+	uint64_t at;
+	uint64_t tag;
+	struct engine_op *op;
+};
+
 struct session {
 	struct session *next;
 	char *name;
@@ -99,6 +112,8 @@ struct session {
 	struct sbuf *buffers;
 	uint64_t buffer_bytes;
 	uint32_t nodes;			/* the session's nodes, its bus not counted */
+	struct held_edit *held;		/* its timeline: by `at`, then submission */
+	uint32_t n_held, held_cap;
 };
 
 /* a command submitted to the renderer, awaiting its return */
@@ -136,6 +151,7 @@ struct server {
 	uint64_t latency_count;
 	uint64_t latency_max_ns;
 
+	uint32_t n_held;		/* edits in every session's timeline */
 	uint64_t start_ns;
 	uint64_t last_xruns;
 	uint64_t last_meter_ns;
@@ -166,9 +182,14 @@ struct pending *server_reply_wait(struct client *c);
 void server_complete(struct client *c, struct pending *p, struct json_object *reply);
 /* sends an event line (consumed) to every client subscribed to `mask` */
 void server_broadcast(struct server *s, uint32_t mask, struct json_object *event);
-/* submits an op chain (space was checked); records it for sync and latency */
+/* 0 when client c may submit an edit applying at frame `at` (0: at once): a slot of the
+ * render queue, or for an edit further ahead than SERVER_HOLD_AHEAD_MS room in its
+ * session's timeline (reserved; *hold is then true).  else -1 with err: busy or limit. */
+int server_room(struct server *s, struct client *c, uint64_t at, bool *hold, struct error *err);
+/* submits an op chain (room was checked: hold as server_room said); records it for sync
+ * and latency */
 void server_submit(struct server *s, struct client *c, struct engine_op *op, uint64_t at,
-		   uint64_t receipt_ns);
+		   uint64_t receipt_ns, bool hold);
 
 /* --- session.c --------------------------------------------------------------------------- */
 
@@ -182,6 +203,13 @@ void session_attach(struct server *s, struct client *c, struct session *sess);
 void session_close(struct server *s, struct session *sess);
 /* frees the nodes of fading sessions whose fade has played; at shutdown (all) everything */
 void session_collect(struct server *s, bool all);
+/* the timeline: room for one more edit (0, or -1 with err: limit), then the edit itself */
+int session_hold_reserve(struct server *s, struct session *sess, struct error *err);
+void session_hold(struct server *s, struct session *sess, struct engine_op *op, uint64_t at,
+		  uint64_t tag);
+/* moves the edits due before frame `upto` (all of a closing session's) to the render queue
+ * while it has room */
+void session_release(struct server *s, struct session *sess, uint64_t upto);
 /* engine name of a client's node name: "x" -> "S:x", "destination" -> "S:bus", "s/x" ->
  * "s:x", "listener" stays.  0 or -1 with err set (too long). */
 int session_map(const struct session *sess, const char *name, char *out, size_t size,

@@ -3,6 +3,7 @@
  * "s/x" is the engine's "s:x").
  * a closed session fades its bus out over 5 ms, then its nodes go, then its buffers.
  * control thread only. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,10 +74,10 @@ static int session_bus(struct server *s, struct session *sess, struct error *err
 		return -1;
 	if (engine_op_connect(e, bus, "destination", -1, -1, &b, err) < 0) {
 		/* cannot happen for a fresh node; the create is committed all the same */
-		server_submit(s, NULL, a, 0, server_now_ns());
+		server_submit(s, NULL, a, 0, server_now_ns(), false);
 		return -1;
 	}
-	server_submit(s, NULL, engine_op_chain(a, b), 0, server_now_ns());
+	server_submit(s, NULL, engine_op_chain(a, b), 0, server_now_ns(), false);
 	sess->meter = meter_take(s);
 	if (sess->meter >= 0)
 		core_meter_set(s->core, (uint32_t)sess->meter, engine_node(e, bus));
@@ -151,7 +152,7 @@ static int session_fade(struct server *s, struct session *sess)
 	engine_set_now(e, -1);
 	if (a)
 		server_submit(s, NULL, b ? engine_op_chain(a, c ? engine_op_chain(b, c) : b) : a, 0,
-			      server_now_ns());
+			      server_now_ns(), false);
 	if (err.code != ERR_OK)
 		log_warn("session %s: fade: %s", sess->name, err.msg);
 	sess->free_frame = (uint64_t)ceil((t0 + FADE_S) * rate) + QUANTUM;
@@ -230,13 +231,78 @@ static bool session_free_nodes(struct server *s, struct session *sess)
 		chain = chain ? engine_op_chain(chain, op) : op;
 	free(l.names);
 	if (chain)
-		server_submit(s, NULL, chain, 0, server_now_ns());
+		server_submit(s, NULL, chain, 0, server_now_ns(), false);
 	return true;
 }
 
-static void session_free(struct session *sess)
+int session_hold_reserve(struct server *s, struct session *sess, struct error *err)
+{
+	struct held_edit *h;
+	uint32_t cap;
+
+	if (sess->n_held >= s->cfg.limits.held)
+		return err_set(err, ERR_LIMIT, "at: the session already holds %u edits for later "
+			       "(the most allowed, --max-held)", sess->n_held);
+	if (s->n_held >= s->cfg.limits.held_total)
+		return err_set(err, ERR_LIMIT, "at: the daemon already holds %u edits for later in "
+			       "all sessions (the most allowed, --max-held-total)", s->n_held);
+	if (sess->n_held < sess->held_cap)
+		return 0;
+	cap = sess->held_cap ? sess->held_cap * 2 : 16;
+	h = realloc(sess->held, cap * sizeof(*h));
+	if (h == NULL)
+		return err_set(err, ERR_INTERNAL, "out of memory");
+	sess->held = h;
+	sess->held_cap = cap;
+	return 0;
+}
+
+void session_hold(struct server *s, struct session *sess, struct engine_op *op, uint64_t at,
+		  uint64_t tag)
+{
+	uint32_t lo = 0, hi = sess->n_held, mid;
+
+	assert(sess->n_held < sess->held_cap);
+	/* after every edit due at the same frame or earlier: same-quantum edits keep their order */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (sess->held[mid].at <= at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&sess->held[lo + 1], &sess->held[lo], (sess->n_held - lo) * sizeof(*sess->held));
+	sess->held[lo] = (struct held_edit){ .at = at, .tag = tag, .op = op };
+	sess->n_held++;
+	s->n_held++;
+}
+
+void session_release(struct server *s, struct session *sess, uint64_t upto)
+{
+	uint32_t n = 0;
+	struct held_edit *h;
+
+	while (n < sess->n_held && sess->held[n].at <= upto && core_space(s->core) > 0) {
+		h = &sess->held[n++];
+		/* a closing session's edits go at once, before its nodes are deleted */
+		if (core_submit(s->core, h->op, upto == UINT64_MAX ? RENDER_AT_NOW : h->at,
+				h->tag) < 0)
+			abort();	/* there was room */
+	}
+	memmove(sess->held, sess->held + n, (sess->n_held - n) * sizeof(*sess->held));
+	sess->n_held -= n;
+	s->n_held -= n;
+}
+
+static void session_free(struct server *s, struct session *sess)
 {
 	struct sbuf *b, *next;
+
+	/* shutdown: edits never committed go with the engine */
+	for (uint32_t i = 0; i < sess->n_held; i++)
+		engine_op_free(core_engine(s->core), sess->held[i].op);
+	s->n_held -= sess->n_held;
+	free(sess->held);
 
 	/* nodes hold their own references: the renderer keeps what it reads alive */
 	for (b = sess->buffers; b; b = next) {
@@ -261,7 +327,8 @@ void session_collect(struct server *s, bool all)
 			pp = &sess->next;
 			continue;
 		}
-		if (!all && !session_free_nodes(s, sess)) {
+		/* its timeline goes to the renderer first (release_held), then its nodes */
+		if (!all && (sess->n_held > 0 || !session_free_nodes(s, sess))) {
 			pp = &sess->next;
 			continue;
 		}
@@ -274,7 +341,7 @@ void session_collect(struct server *s, bool all)
 		if (!all)
 			session_event(s, name, "closed");
 		free(name);
-		session_free(sess);
+		session_free(s, sess);
 	}
 }
 
@@ -466,6 +533,7 @@ struct json_object *session_list(struct server *s)
 		json_object_object_add(o, "nodes",
 				       json_object_new_int64(session_count_nodes(s, sess)));
 		json_object_object_add(o, "bufferBytes", json_object_new_int64((int64_t)sess->buffer_bytes));
+		json_object_object_add(o, "held", json_object_new_int64((int64_t)sess->n_held));
 		add_level(s, sess, o);
 		json_object_array_add(arr, o);
 	}
