@@ -1,4 +1,4 @@
-/* decode: a worker thread that builds AudioBuffers from BUFSPECs (files, generated signals,
+/* decode: worker threads that build AudioBuffers from BUFSPECs (files, generated signals,
  * inline samples) so the control loop never waits on a disk or a decoder.
  * decode_new/free/push/pop/fd: control thread; the worker only touches a job's input text
  * and result fields between push and pop. */
@@ -26,6 +26,8 @@ struct decode_job {
 	char *text;			/* JSON, owned by the job */
 	double rate;			/* the context rate */
 	char path[128];			/* JSON path for messages */
+	uint64_t max_bytes;		/* sample memory the results may take (session quota) */
+	const void *owner;		/* jobs of one owner (a session) run one at a time */
 
 	/* control side only: who waits for it (client NULL once it has gone) */
 	struct client *client;
@@ -43,9 +45,9 @@ struct decode_job {
 
 struct decode;
 
-/* starts the worker; NULL on failure */
+/* starts the workers; NULL on failure */
 struct decode *decode_new(void);
-/* stops the worker and frees every job still queued or done */
+/* stops the workers and frees every job still queued or done */
 void decode_free(struct decode *d);
 /* readable when finished jobs are waiting */
 int decode_fd(const struct decode *d);

@@ -372,6 +372,25 @@ static int op_batch(struct req *r)
 
 static const char *const buffer_fields[] = { "op", "id", "at", "name", "spec" };
 
+/* sample memory a new buffer may take: what the session has left (a buffer it replaces
+ * counted as free), within what the daemon has left */
+static uint64_t buffer_budget(struct req *r, const char *replacing)
+{
+	const struct server_limits *l = &r->s->cfg.limits;
+	struct session *sess = r->c->session;
+	struct sbuf *old = replacing ? session_buffer(sess, replacing) : NULL;
+	uint64_t used = sess->buffer_bytes - (old ? old->bytes : 0), all = 0, left;
+
+	/* sessions' buffer memory, all together, then what is left of it */
+
+	for (struct session *x = r->s->sessions; x; x = x->next)
+		all += x->buffer_bytes;
+	all -= old ? old->bytes : 0;
+	left = used < l->buffer_bytes ? l->buffer_bytes - used : 0;
+	all = all < l->buffer_bytes_total ? l->buffer_bytes_total - all : 0;
+	return left < all ? left : all;
+}
+
 static struct decode_job *job_new(struct req *r, enum decode_kind kind, struct json_object *v,
 				  const char *path)
 {
@@ -386,6 +405,9 @@ static struct decode_job *job_new(struct req *r, enum decode_kind kind, struct j
 	j->client = r->c;
 	j->req = json_object_get(r->obj);
 	j->receipt_ns = r->receipt;
+	j->owner = r->c->session;
+	j->max_bytes = buffer_budget(r, kind == DECODE_BUFFER ?
+				     json_object_get_string(field(r->obj, "name")) : NULL);
 	if (j->text == NULL) {
 		decode_job_free(j);
 		return NULL;
@@ -439,12 +461,16 @@ static int buffer_done(struct req *r, struct decode_job *j)
 	uint64_t bytes = sess->buffer_bytes - (old ? old->bytes : 0) + audio_buffer_bytes(j->buf);
 	struct json_object *res;
 
-	if (bytes > r->s->cfg.limits.buffer_bytes) {
+	/* the budget was checked before decoding; another client of the session or daemon may
+	 * have stored buffers since */
+	if (audio_buffer_bytes(j->buf) > buffer_budget(r, name)) {
 		struct error err = { .code = ERR_LIMIT };
 
 		snprintf(err.msg, sizeof(err.msg), "spec: the session's buffers would take %llu "
-			 "bytes, more than the %llu allowed", (unsigned long long)bytes,
-			 (unsigned long long)r->s->cfg.limits.buffer_bytes);
+			 "bytes, more than it (%llu) or the daemon (%llu in all) allows",
+			 (unsigned long long)bytes,
+			 (unsigned long long)r->s->cfg.limits.buffer_bytes,
+			 (unsigned long long)r->s->cfg.limits.buffer_bytes_total);
 		return fail(r, &err);
 	}
 	res = json_object_new_object();

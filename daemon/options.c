@@ -32,6 +32,7 @@ static void usage(FILE *f)
 	      "  --max-clients N    connections at once (64)\n"
 	      "  --max-nodes N      nodes per session (4096)\n"
 	      "  --max-buffer-mb N  buffer memory per session, MiB (1024)\n"
+	      "  --max-buffer-total-mb N  buffer memory of all sessions, MiB (4096)\n"
 	      "  --max-line BYTES   longest request line (16777216)\n"
 	      "  --max-queued N     requests per connection waiting for replies (1024)\n"
 	      "  --max-held N       edits a session may hold for a later `at` (4096)\n"
@@ -64,7 +65,7 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
-       OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -85,6 +86,7 @@ static const struct option long_options[] = {
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-queued", required_argument, NULL, OPT_MAX_QUEUED },
 	{ "max-held", required_argument, NULL, OPT_MAX_HELD },
+	{ "max-buffer-total-mb", required_argument, NULL, OPT_MAX_BUFFER_TOTAL },
 	{ "max-held-total", required_argument, NULL, OPT_MAX_HELD_TOTAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -115,6 +117,11 @@ static int parse_limit(struct options *o, int c)
 			return -1;
 		l->buffer_bytes = (uint64_t)v << 20;
 		return 0;
+	case OPT_MAX_BUFFER_TOTAL:
+		if (parse_uint(optarg, "max-buffer-total-mb", 1u << 24, &v) < 0)
+			return -1;
+		l->buffer_bytes_total = (uint64_t)v << 20;
+		return 0;
 	case OPT_MAX_LINE:
 		if (parse_uint(optarg, "max-line", 1u << 30, &v) < 0)
 			return -1;
@@ -129,7 +136,7 @@ static int parse_one(struct options *o, int c)
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
-	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_HELD_TOTAL)
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_BUFFER_TOTAL)
 		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);

@@ -36,6 +36,7 @@ void server_config_defaults(struct server_config *cfg)
 			.clients = 64,
 			.nodes = 4096,
 			.buffer_bytes = (uint64_t)1 << 30,
+			.buffer_bytes_total = (uint64_t)4 << 30,
 			.max_line = (size_t)16 << 20,
 			.queued = 1024,
 			.held = 4096,

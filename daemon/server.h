@@ -22,6 +22,7 @@ struct server_limits {
 	uint32_t clients;		/* connections at once */
 	uint32_t nodes;			/* per session */
 	uint64_t buffer_bytes;		/* per session */
+	uint64_t buffer_bytes_total;	/* all sessions together */
 	size_t max_line;		/* bytes, a request line */
 	uint32_t queued;		/* per connection: requests waiting for their reply */
 	uint32_t held;			/* per session: edits waiting for a later `at` */
@@ -37,8 +38,8 @@ struct server_config {
 	struct server_limits limits;
 };
 
-/* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session, 16 MiB lines, 1024
- * queued requests per connection, 4096 held edits per session and 65536 in all */
+/* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session (4 GiB in all), 16 MiB
+ * lines, 1024 queued requests per connection, 4096 held edits per session and 65536 in all */
 void server_config_defaults(struct server_config *cfg);
 
 /* event subscriptions */

@@ -126,18 +126,27 @@ static int get_integer(struct json_object *obj, const char *key, bool required, 
 	return 0;
 }
 
-static int check_size(double channels, double length, const char *path, struct error *err)
+/* before anything is allocated: the built-in cap, and the caller's byte budget (a
+ * session's buffer memory left) */
+static int check_size(double channels, double length, uint64_t max_bytes, const char *path,
+		      struct error *err)
 {
+	double bytes = channels * length * (double)sizeof(float);
+
 	if (channels * length > (double)BUFSPEC_MAX_SAMPLES)
 		return err_set(err, ERR_LIMIT, "%s: %.0f channels of %.0f frames is too large",
 			       safe_path(path), channels, length);
+	if (bytes > (double)max_bytes)
+		return err_set(err, ERR_LIMIT, "%s: %.0f channels of %.0f frames need %.0f bytes, "
+			       "more than the %llu the session has left", safe_path(path),
+			       channels, length, bytes, (unsigned long long)max_bytes);
 	return 0;
 }
 
 /* ---- inline samples ---------------------------------------------------------------------- */
 
 static struct audio_buffer *load_inline(struct json_object *spec, double context_rate,
-					const char *path, struct error *err)
+					uint64_t max_bytes, const char *path, struct error *err)
 {
 	struct json_object *chans, *ch;
 	struct audio_buffer *b;
@@ -171,6 +180,8 @@ static struct audio_buffer *load_inline(struct json_object *spec, double context
 		err_set(err, ERR_LIMIT, "%s: buffer too large", safe_path(path));
 		return NULL;
 	}
+	if (check_size((double)nch, (double)len, max_bytes, path, err) < 0)
+		return NULL;
 	b = audio_buffer_new((uint32_t)nch, (uint32_t)len, rate, err);
 	if (b == NULL) {
 		err_prefix(err, "%s", safe_path(path));
@@ -234,8 +245,8 @@ static int read_planar(SNDFILE *sf, struct audio_buffer *b, const char *file, co
 }
 
 /* converts every channel of src to `rate` with the best sinc converter */
-static struct audio_buffer *resample(struct audio_buffer *src, double rate, const char *file,
-				     const char *path, struct error *err)
+static struct audio_buffer *resample(struct audio_buffer *src, double rate, uint64_t max_bytes,
+				     const char *file, const char *path, struct error *err)
 {
 	double ratio = rate / src->sample_rate;
 	double frames = round((double)src->length * ratio);
@@ -248,7 +259,7 @@ static struct audio_buffer *resample(struct audio_buffer *src, double rate, cons
 	}
 	if (frames < 1)
 		frames = 1;
-	if (check_size(src->channels, frames, path, err) < 0)
+	if (check_size(src->channels, frames, max_bytes, path, err) < 0)
 		return NULL;
 	dst = audio_buffer_new(src->channels, (uint32_t)frames, rate, err);
 	if (dst == NULL) {
@@ -275,8 +286,8 @@ static struct audio_buffer *resample(struct audio_buffer *src, double rate, cons
 	return dst;
 }
 
-static struct audio_buffer *open_file(const char *full, const char *file, const char *path,
-				      struct error *err)
+static struct audio_buffer *open_file(const char *full, const char *file, uint64_t max_bytes,
+				      const char *path, struct error *err)
 {
 	SF_INFO info = { 0 };
 	struct audio_buffer *b = NULL;
@@ -290,7 +301,7 @@ static struct audio_buffer *open_file(const char *full, const char *file, const 
 		err_set(err, ERR_IO, "%s: %s: the file holds no audio", safe_path(path), file);
 		goto out;
 	}
-	if (check_size(info.channels, (double)info.frames, path, err) < 0)
+	if (check_size(info.channels, (double)info.frames, max_bytes, path, err) < 0)
 		goto out;
 	b = audio_buffer_new((uint32_t)info.channels, (uint32_t)info.frames, info.samplerate, err);
 	if (b == NULL) {
@@ -307,7 +318,8 @@ out:
 }
 
 static struct audio_buffer *load_file(struct json_object *spec, const char *base_dir,
-				      double context_rate, const char *path, struct error *err)
+				      double context_rate, uint64_t max_bytes, const char *path,
+				      struct error *err)
 {
 	struct json_object *f, *r;
 	struct audio_buffer *b, *conv;
@@ -344,11 +356,11 @@ static struct audio_buffer *load_file(struct json_object *spec, const char *base
 		err_set(err, ERR_LIMIT, "%s: out of memory", safe_path(path));
 		return NULL;
 	}
-	b = open_file(full, file, path, err);
+	b = open_file(full, file, max_bytes, path, err);
 	free(full);
 	if (b == NULL || !want_resample || b->sample_rate == context_rate)
 		return b;
-	conv = resample(b, context_rate, file, path, err);
+	conv = resample(b, context_rate, max_bytes, file, path, err);
 	audio_buffer_unref(b);
 	return conv;
 }
@@ -468,7 +480,7 @@ static int gen_fields(struct json_object *spec, enum gen_kind kind, double lengt
 }
 
 static struct audio_buffer *load_generated(struct json_object *spec, double context_rate,
-					   const char *path, struct error *err)
+					   uint64_t max_bytes, const char *path, struct error *err)
 {
 	struct gen_args g = { .value = 1.0 };
 	double length = 0, channels = 1, rate = context_rate;
@@ -486,7 +498,7 @@ static struct audio_buffer *load_generated(struct json_object *spec, double cont
 		return NULL;
 	if (gen_fields(spec, kind, length, &g, path, err) < 0)
 		return NULL;
-	if (channels <= 32 && check_size(channels, length, path, err) < 0)
+	if (channels <= 32 && check_size(channels, length, max_bytes, path, err) < 0)
 		return NULL;
 	b = audio_buffer_new((uint32_t)channels, (uint32_t)length, rate, err);
 	if (b == NULL) {
@@ -500,6 +512,13 @@ static struct audio_buffer *load_generated(struct json_object *spec, double cont
 struct audio_buffer *bufspec_load(struct json_object *spec, const char *base_dir,
 				  double context_rate, const char *path, struct error *err)
 {
+	return bufspec_load_max(spec, base_dir, context_rate, UINT64_MAX, path, err);
+}
+
+struct audio_buffer *bufspec_load_max(struct json_object *spec, const char *base_dir,
+				      double context_rate, uint64_t max_bytes, const char *path,
+				      struct error *err)
+{
 	if (path == NULL || path[0] == '\0')
 		path = "buffer";	/* messages always name something */
 	if (!json_object_is_type(spec, json_type_object)) {
@@ -509,11 +528,11 @@ struct audio_buffer *bufspec_load(struct json_object *spec, const char *base_dir
 		return NULL;
 	}
 	if (json_object_object_get_ex(spec, "generate", NULL))
-		return load_generated(spec, context_rate, path, err);
+		return load_generated(spec, context_rate, max_bytes, path, err);
 	if (json_object_object_get_ex(spec, "file", NULL))
-		return load_file(spec, base_dir, context_rate, path, err);
+		return load_file(spec, base_dir, context_rate, max_bytes, path, err);
 	if (json_object_object_get_ex(spec, "channels", NULL))
-		return load_inline(spec, context_rate, path, err);
+		return load_inline(spec, context_rate, max_bytes, path, err);
 	err_set(err, ERR_BAD_REQUEST,
 		"%s: expected one of the fields \"file\", \"generate\" or \"channels\"",
 		safe_path(path));

@@ -4,6 +4,8 @@
 #ifndef AUDIOD_BUFSPEC_H
 #define AUDIOD_BUFSPEC_H
 
+#include <stdint.h>
+
 #include "engine/buffer.h"
 #include "engine/error.h"
 
@@ -18,5 +20,11 @@ struct json_object;
  * ERR_NOT_SUPPORTED for createBuffer's limits; ERR_IO for files; ERR_LIMIT for huge sizes. */
 struct audio_buffer *bufspec_load(struct json_object *spec, const char *base_dir,
 				  double context_rate, const char *path, struct error *err);
+/* the same within a budget: a buffer that would take more than max_bytes of samples is
+ * refused with ERR_LIMIT before anything is allocated, decoded or generated (a file's size
+ * is known from its header, a resampled one's from the ratio) */
+struct audio_buffer *bufspec_load_max(struct json_object *spec, const char *base_dir,
+				      double context_rate, uint64_t max_bytes, const char *path,
+				      struct error *err);
 
 #endif
