@@ -130,7 +130,7 @@ static struct audio_buffer *env_buffer(void *data, const char *name, struct erro
 static struct codec_env env_of(struct req *r)
 {
 	return (struct codec_env){ .buffer = env_buffer, .node = env_node, .data = r,
-				   .now = r->now };
+				   .now = r->now, .max_points = r->s->cfg.limits.max_points };
 }
 
 static bool is_bus(const struct server *s, const char *ename)
@@ -186,6 +186,13 @@ static struct engine_op *chain_add(struct engine_op *chain, struct engine_op *op
 	return chain ? engine_op_chain(chain, op) : op;
 }
 
+/* an edit for the session's timeline: what it holds (plans, automation copies) fits the
+ * session's and the daemon's budget.  an edit due soon always fits. */
+static bool held_fits(struct req *r, const struct engine_op *op, struct error *err)
+{
+	return !r->hold || session_hold_fits(r->s, r->c->session, engine_op_bytes(op), err) == 0;
+}
+
 /* closes the engine batch of a request's prepared ops.  when the request failed (or its
  * plan cannot be built) every op goes back out of the model and nothing is submitted;
  * else the chain and its plan go to the renderer as one command.  0 or -1. */
@@ -195,9 +202,14 @@ static int batch_close(struct req *r, struct engine_op *chain, bool failed, stru
 
 	if (!failed && engine_batch_end(r->e, &end, err) == 0) {
 		chain = chain_add(chain, end);
-		if (chain)
-			server_submit(r->s, r->c, chain, r->at, r->receipt, r->hold);
-		return 0;
+		if (held_fits(r, chain, err)) {
+			if (chain)
+				server_submit(r->s, r->c, chain, r->at, r->receipt, r->hold);
+			return 0;
+		}
+		/* the batch is closed: its plan is the newest op and is undone first */
+		engine_op_undo(r->e, chain);
+		return -1;
 	}
 	engine_op_undo(r->e, chain);
 	/* the model is as before: its plan is the renderer's, so it is dropped uncommitted */
@@ -251,7 +263,11 @@ static int op_graph(struct req *r)
 	if (no_room(r))
 		return 0;
 	if (graph_precheck(r, r->obj, "", &creates, &err) < 0 ||
-	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0) {
+	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0 ||
+	    !held_fits(r, op, &err)) {
+		if (op)
+			engine_op_undo(r->e, op);
+		json_object_put(result);
 		engine_set_now(r->e, -1);
 		fail(r, &err);
 		return 0;
@@ -972,7 +988,8 @@ static int scratch_node(void *data, const char *name, char *out, size_t size, st
  * one builds */
 static int load_try(struct req *r, struct json_object *doc, struct error *err)
 {
-	struct codec_env env = { .buffer = env_buffer, .node = scratch_node, .data = r };
+	struct codec_env env = { .buffer = env_buffer, .node = scratch_node, .data = r,
+				 .now = r->now, .max_points = r->s->cfg.limits.max_points };
 	struct engine *e = engine_new(engine_sample_rate(r->e), engine_channels(r->e), err);
 	struct emit_ctx x = { .e = e, .exec = true };
 	struct engine_op *op = NULL;

@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 		log_error("%s", err.msg);
 		return EXIT_FAILURE;
 	}
+	engine_set_limits(core_engine(c), &(struct engine_limits){
+		.param_events = o.server.limits.param_events });
 	res = core_start(c);
 	if (res < 0) {
 		log_error("cannot start: %s", strerror(-res));

@@ -37,6 +37,10 @@ static void usage(FILE *f)
 	      "  --max-queued N     requests per connection waiting for replies (1024)\n"
 	      "  --max-held N       edits a session may hold for a later `at` (4096)\n"
 	      "  --max-held-total N the same, all sessions together (65536)\n"
+	      "  --max-held-mb N    memory a session's held edits may take, MiB (64)\n"
+	      "  --max-held-total-mb N  the same, all sessions together, MiB (256)\n"
+	      "  --max-events N     automation events scheduled on one AudioParam (4096)\n"
+	      "  --max-points N     values in one array: curves, PeriodicWave terms (65536)\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
@@ -65,7 +69,8 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
-       OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
+       OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -86,6 +91,10 @@ static const struct option long_options[] = {
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-queued", required_argument, NULL, OPT_MAX_QUEUED },
 	{ "max-held", required_argument, NULL, OPT_MAX_HELD },
+	{ "max-held-mb", required_argument, NULL, OPT_MAX_HELD_MB },
+	{ "max-held-total-mb", required_argument, NULL, OPT_MAX_HELD_TOTAL_MB },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "max-points", required_argument, NULL, OPT_MAX_POINTS },
 	{ "max-buffer-total-mb", required_argument, NULL, OPT_MAX_BUFFER_TOTAL },
 	{ "max-held-total", required_argument, NULL, OPT_MAX_HELD_TOTAL },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -117,6 +126,22 @@ static int parse_limit(struct options *o, int c)
 			return -1;
 		l->buffer_bytes = (uint64_t)v << 20;
 		return 0;
+	case OPT_MAX_HELD_MB:
+		if (parse_uint(optarg, "max-held-mb", 1u << 20, &v) < 0)
+			return -1;
+		l->held_bytes = (uint64_t)v << 20;
+		return 0;
+	case OPT_MAX_HELD_TOTAL_MB:
+		if (parse_uint(optarg, "max-held-total-mb", 1u << 20, &v) < 0)
+			return -1;
+		l->held_bytes_total = (uint64_t)v << 20;
+		return 0;
+	case OPT_MAX_EVENTS: return parse_uint(optarg, "max-events", 1u << 24, &l->param_events);
+	case OPT_MAX_POINTS:
+		if (parse_uint(optarg, "max-points", 1u << 24, &v) < 0)
+			return -1;
+		l->max_points = v;
+		return 0;
 	case OPT_MAX_BUFFER_TOTAL:
 		if (parse_uint(optarg, "max-buffer-total-mb", 1u << 24, &v) < 0)
 			return -1;
@@ -136,7 +161,7 @@ static int parse_one(struct options *o, int c)
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
-	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_BUFFER_TOTAL)
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_POINTS)
 		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);

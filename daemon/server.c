@@ -41,6 +41,10 @@ void server_config_defaults(struct server_config *cfg)
 			.queued = 1024,
 			.held = 4096,
 			.held_total = 65536,
+			.held_bytes = (uint64_t)64 << 20,
+			.held_bytes_total = (uint64_t)256 << 20,
+			.param_events = 4096,
+			.max_points = 65536,
 		},
 	};
 }

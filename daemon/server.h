@@ -27,6 +27,10 @@ struct server_limits {
 	uint32_t queued;		/* per connection: requests waiting for their reply */
 	uint32_t held;			/* per session: edits waiting for a later `at` */
 	uint32_t held_total;		/* the same, all sessions together */
+	uint64_t held_bytes;		/* per session: memory those edits hold */
+	uint64_t held_bytes_total;	/* the same, all sessions together */
+	uint32_t param_events;		/* automation events scheduled on one AudioParam */
+	size_t max_points;		/* values in one array: curves, PeriodicWave terms */
 };
 
 /* an edit whose `at` is further ahead than this waits in its session's timeline on the
@@ -39,7 +43,8 @@ struct server_config {
 };
 
 /* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session (4 GiB in all), 16 MiB
- * lines, 1024 queued requests per connection, 4096 held edits per session and 65536 in all */
+ * lines, 1024 queued requests per connection, 4096 held edits holding 64 MiB per session
+ * (65536 and 256 MiB in all), 4096 automation events per param, arrays of 65536 values */
 void server_config_defaults(struct server_config *cfg);
 
 /* event subscriptions */
@@ -100,6 +105,7 @@ struct held_edit {
 	uint64_t at;
 	uint64_t tag;
 	struct engine_op *op;
+	size_t bytes;			/* engine_op_bytes(op) */
 };
 
 struct session {
@@ -115,6 +121,7 @@ struct session {
 	uint32_t nodes;			/* the session's nodes, its bus not counted */
 	struct held_edit *held;		/* its timeline: by `at`, then submission */
 	uint32_t n_held, held_cap;
+	uint64_t held_bytes;
 };
 
 /* a command submitted to the renderer, awaiting its return */
@@ -153,6 +160,7 @@ struct server {
 	uint64_t latency_max_ns;
 
 	uint32_t n_held;		/* edits in every session's timeline */
+	uint64_t held_bytes;		/* and the memory they hold */
 	uint64_t start_ns;
 	uint64_t last_xruns;
 	uint64_t last_meter_ns;
@@ -206,6 +214,8 @@ void session_close(struct server *s, struct session *sess);
 void session_collect(struct server *s, bool all);
 /* the timeline: room for one more edit (0, or -1 with err: limit), then the edit itself */
 int session_hold_reserve(struct server *s, struct session *sess, struct error *err);
+/* room for an edit prepared for the timeline that holds `bytes` (0, or -1 with err: limit) */
+int session_hold_fits(struct server *s, struct session *sess, size_t bytes, struct error *err);
 void session_hold(struct server *s, struct session *sess, struct engine_op *op, uint64_t at,
 		  uint64_t tag);
 /* moves the edits due before frame `upto` (all of a closing session's) to the render queue

@@ -257,9 +257,27 @@ int session_hold_reserve(struct server *s, struct session *sess, struct error *e
 	return 0;
 }
 
+int session_hold_fits(struct server *s, struct session *sess, size_t bytes, struct error *err)
+{
+	const struct server_limits *l = &s->cfg.limits;
+
+	if (sess->held_bytes + bytes > l->held_bytes)
+		return err_set(err, ERR_LIMIT, "at: the session's edits held for later would take "
+			       "%llu bytes, more than the %llu allowed (--max-held-mb)",
+			       (unsigned long long)(sess->held_bytes + bytes),
+			       (unsigned long long)l->held_bytes);
+	if (s->held_bytes + bytes > l->held_bytes_total)
+		return err_set(err, ERR_LIMIT, "at: edits held for later by all sessions would take "
+			       "more than the %llu bytes allowed (--max-held-total-mb)",
+			       (unsigned long long)l->held_bytes_total);
+	return 0;
+}
+
 void session_hold(struct server *s, struct session *sess, struct engine_op *op, uint64_t at,
 		  uint64_t tag)
 {
+	size_t bytes = engine_op_bytes(op);
+
 	uint32_t lo = 0, hi = sess->n_held, mid;
 
 	assert(sess->n_held < sess->held_cap);
@@ -272,9 +290,11 @@ void session_hold(struct server *s, struct session *sess, struct engine_op *op, 
 			hi = mid;
 	}
 	memmove(&sess->held[lo + 1], &sess->held[lo], (sess->n_held - lo) * sizeof(*sess->held));
-	sess->held[lo] = (struct held_edit){ .at = at, .tag = tag, .op = op };
+	sess->held[lo] = (struct held_edit){ .at = at, .tag = tag, .op = op, .bytes = bytes };
 	sess->n_held++;
 	s->n_held++;
+	sess->held_bytes += bytes;
+	s->held_bytes += bytes;
 }
 
 void session_release(struct server *s, struct session *sess, uint64_t upto)
@@ -284,6 +304,8 @@ void session_release(struct server *s, struct session *sess, uint64_t upto)
 
 	while (n < sess->n_held && sess->held[n].at <= upto && core_space(s->core) > 0) {
 		h = &sess->held[n++];
+		sess->held_bytes -= h->bytes;
+		s->held_bytes -= h->bytes;
 		/* a closing session's edits go at once, before its nodes are deleted */
 		if (core_submit(s->core, h->op, upto == UINT64_MAX ? RENDER_AT_NOW : h->at,
 				h->tag) < 0)
@@ -302,6 +324,7 @@ static void session_free(struct server *s, struct session *sess)
 	for (uint32_t i = 0; i < sess->n_held; i++)
 		engine_op_free(core_engine(s->core), sess->held[i].op);
 	s->n_held -= sess->n_held;
+	s->held_bytes -= sess->held_bytes;
 	free(sess->held);
 
 	/* nodes hold their own references: the renderer keeps what it reads alive */

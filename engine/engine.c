@@ -66,6 +66,7 @@ struct engine {
 	bool batch_dirty;		/* the model changed since the last plan */
 	struct node *batch_dead;	/* deleted during the batch, linked by model_next */
 	uint32_t next_id;
+	struct engine_limits limits;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
 
@@ -84,6 +85,27 @@ struct engine {
 };
 
 /* ---------------------------------------------------------------------------------------- */
+
+void engine_set_limits(struct engine *e, const struct engine_limits *l)
+{
+	e->limits = *l;
+}
+
+size_t engine_op_bytes(const struct engine_op *op)
+{
+	size_t n = 0;
+
+	for (; op != NULL; op = op->next) {
+		n += sizeof(*op);
+		if (op->update)
+			n += param_update_bytes(op->update);
+		if (op->plan)
+			n += op->plan->bytes;
+		if (op->value.type == VALUE_ARRAY)
+			n += op->value.arr.n * sizeof(double);
+	}
+	return n;
+}
 
 double engine_sample_rate(const struct engine *e)
 {
@@ -210,6 +232,7 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 	e->channels = channels;
 	e->now = -1;
 	e->next_id = 1;
+	e->limits.param_events = UINT32_MAX;
 	if (bus_init(&e->scratch, MAX_CHANNELS) < 0 || bus_init(&e->silent_out, MAX_CHANNELS) < 0)
 		goto error_oom;
 	bus_silence(&e->silent_out, channels);
@@ -859,6 +882,10 @@ int engine_op_param(struct engine *e, const char *target, const char *method,
 
 	if (find_param(e, target, &n, &pi, err) < 0)
 		return -1;
+	if (strcmp(method, "value") != 0 && strcmp(method, "automationRate") != 0 &&
+	    param_model_events(&n->params[pi], engine_now(e)) >= e->limits.param_events)
+		return err_set(err, ERR_LIMIT, "%s: %u automation events are already scheduled, "
+			       "the most a param may hold", target, e->limits.param_events);
 	if (param_prepare(&n->params[pi], method, args, nargs, curve, ncurve, rate, engine_now(e),
 			  e->sample_rate, &u, err) < 0)
 		return -1;

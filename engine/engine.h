@@ -31,6 +31,13 @@ struct node;
 struct engine *engine_new(double sample_rate, uint32_t channels, struct error *err);
 void engine_free(struct engine *e);
 
+/* what one client may make the engine hold (the daemon sets them; offline render keeps
+ * the defaults: unlimited) */
+struct engine_limits {
+	uint32_t param_events;		/* automation events one AudioParam may have scheduled */
+};
+void engine_set_limits(struct engine *e, const struct engine_limits *l);
+
 double engine_sample_rate(const struct engine *e);
 uint32_t engine_channels(const struct engine *e);
 /* render side: the first frame of the next quantum; control side may read it (atomic) */
@@ -95,6 +102,8 @@ void engine_op_free(struct engine *e, struct engine_op *op);
  * the newest ops prepared (nothing prepared after them may stay).  inside a batch the batch
  * stays open. */
 void engine_op_undo(struct engine *e, struct engine_op *op);
+/* the memory an op chain holds until it is freed (plans, automation copies, arrays) */
+size_t engine_op_bytes(const struct engine_op *op);
 /* single-threaded convenience: commit then free */
 void engine_exec(struct engine *e, struct engine_op *op);
 

@@ -327,6 +327,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	if (mem == NULL)
 		goto oom;
 	plan = (struct plan *)mem;
+	plan->bytes = bytes;
 	mem += sizeof(*plan);
 	plan->entries = (struct plan_entry *)mem;
 	mem += nv * sizeof(struct plan_entry);

@@ -50,6 +50,7 @@ struct plan_entry {
 
 struct plan {
 	uint64_t seq;		/* order of building: a renderer never swaps in an older plan */
+	size_t bytes;		/* the one allocation holding it all */
 	uint32_t n;
 	struct plan_entry *entries;
 };

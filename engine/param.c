@@ -1027,6 +1027,26 @@ error_oom:
 	return err_set(err, ERR_INTERNAL, "%s: out of memory", methods[c.m].name);
 }
 
+size_t param_update_bytes(const struct param_update *u)
+{
+	size_t n = sizeof(*u);
+
+	if (u->tl)
+		n += sizeof(*u->tl) + u->tl->n * sizeof(struct event);
+	if (u->undo)
+		n += u->undo->cap * sizeof(struct event) + u->undo->curve_total * sizeof(float);
+	/* the render copy holds the curves too: the undo clone's total counts them once more */
+	if (u->tl && u->undo)
+		n += u->undo->curve_total * sizeof(float);
+	return n;
+}
+
+uint32_t param_model_events(struct param *p, double now)
+{
+	timeline_prune(p->model, now);
+	return p->model->n;
+}
+
 void param_update_free(struct param_update *u)
 {
 	if (u == NULL)

@@ -64,6 +64,11 @@ int param_prepare(struct param *p, const char *method, const double *args, size_
  * than the one in use (held for its `at` while later ones went ahead, which already hold
  * its events) changes nothing. */
 void param_commit(struct param *p, struct param_update *u);
+/* control: the memory an update holds (its render copy and its undo record), bytes */
+size_t param_update_bytes(const struct param_update *u);
+/* control: events in the model's timeline once those before `now` that no longer matter
+ * are dropped (param_prepare drops them too) */
+uint32_t param_model_events(struct param *p, double now);
 /* control: frees an update after commit (or instead of it) */
 void param_update_free(struct param_update *u);
 /* control: instead of committing, takes the model back to where it was before the update

@@ -95,8 +95,8 @@ int codec_string(struct json_object *v, const char *path, const char **out, stru
 	return 0;
 }
 
-int codec_numbers(struct json_object *v, const char *path, double **out, size_t *n,
-		  struct error *err)
+int codec_numbers(struct json_object *v, const struct codec_env *env, const char *path,
+		  double **out, size_t *n, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
 	double *vals = NULL;
@@ -105,6 +105,9 @@ int codec_numbers(struct json_object *v, const char *path, double **out, size_t 
 	if (!json_object_is_type(v, json_type_array))
 		return expected(err, path, "an array of numbers");
 	len = json_object_array_length(v);
+	if (env && env->max_points && len > env->max_points)
+		return err_set(err, ERR_LIMIT, "%s: %zu values, more than the %zu an array may have",
+			       where(path), len, env->max_points);
 	if (len > 0) {
 		vals = malloc(len * sizeof(*vals));
 		if (vals == NULL)
@@ -319,8 +322,8 @@ static void owned_free(struct owned *o)
 
 static const char *const wave_fields[] = { "real", "imag", "disableNormalization" };
 
-static struct periodic_wave *wave_from_json(struct json_object *v, const char *path,
-					    struct error *err)
+static struct periodic_wave *wave_from_json(struct json_object *v, const struct codec_env *env,
+					    const char *path, struct error *err)
 {
 	char p[CODEC_PATH_MAX];
 	static const double empty = 0;
@@ -336,12 +339,12 @@ static struct periodic_wave *wave_from_json(struct json_object *v, const char *p
 		return NULL;
 	if ((f = field(v, "real")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "real");
-		if (codec_numbers(f, p, &re, &nre, err) < 0)
+		if (codec_numbers(f, env, p, &re, &nre, err) < 0)
 			return NULL;
 	}
 	if ((f = field(v, "imag")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "imag");
-		if (codec_numbers(f, p, &im, &nim, err) < 0)
+		if (codec_numbers(f, env, p, &im, &nim, err) < 0)
 			goto out;
 	}
 	/* present but empty is not absent: wave_new tells them apart by the pointer */
@@ -385,7 +388,7 @@ static int value_from_json(struct json_object *v, const char *key,
 		out->str = json_object_get_string(v);
 		return 0;
 	case json_type_array:
-		if (codec_numbers(v, path, &own->arr, &n, err) < 0)
+		if (codec_numbers(v, env, path, &own->arr, &n, err) < 0)
 			return -1;
 		out->type = VALUE_ARRAY;
 		out->arr.v = own->arr;
@@ -393,7 +396,7 @@ static int value_from_json(struct json_object *v, const char *key,
 		return 0;
 	case json_type_object:
 		if (strcmp(key, "periodicWave") == 0) {
-			own->wave = wave_from_json(v, path, err);
+			own->wave = wave_from_json(v, env, path, err);
 			if (own->wave == NULL)
 				return -1;
 			out->type = VALUE_WAVE;
@@ -728,7 +731,8 @@ static int do_param(struct engine *e, const char *target, const char *method,
 		n = 0;
 	} else if (strcmp(method, "setValueCurveAtTime") == 0 && n > 0) {
 		codec_path_index(p, sizeof(p), base, first);
-		if (codec_numbers(json_object_array_get_idx(arr, first), p, &cv, &ncurve, err) < 0)
+		if (codec_numbers(json_object_array_get_idx(arr, first), env, p, &cv, &ncurve,
+				  err) < 0)
 			return -1;
 		curve = malloc((ncurve ? ncurve : 1) * sizeof(*curve));
 		if (curve == NULL) {

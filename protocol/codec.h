@@ -29,6 +29,9 @@ struct codec_env {
 	/* context time (s) that relative times ("+S") count from: the daemon's reading when it
 	 * takes the request (one reading for a whole batch); 0 for documents */
 	double now;
+	/* the longest array of numbers accepted (a curve, a PeriodicWave's terms,
+	 * setValueCurveAtTime's values): longer is ERR_LIMIT.  0: no limit */
+	size_t max_points;
 };
 
 /* "path.field" (or "field" when path is empty) and "path[i]" */
@@ -50,9 +53,10 @@ int codec_get_bool(struct json_object *obj, const char *field, bool required,
 /* a plain JSON value (not a field): number (finite), string, array of numbers */
 int codec_number(struct json_object *v, const char *path, double *out, struct error *err);
 int codec_string(struct json_object *v, const char *path, const char **out, struct error *err);
-/* an array of numbers, malloc'd into *out (NULL when empty) */
-int codec_numbers(struct json_object *v, const char *path, double **out, size_t *n,
-		  struct error *err);
+/* an array of numbers (at most env->max_points when env is given), malloc'd into *out (NULL
+ * when empty) */
+int codec_numbers(struct json_object *v, const struct codec_env *env, const char *path,
+		  double **out, size_t *n, struct error *err);
 /* a time: a number (context seconds, passed on as it is: the engine judges its range) or
  * "+S", S >= 0 seconds after env->now (env may be NULL: after 0) */
 int codec_time(struct json_object *v, const struct codec_env *env, const char *path,
