@@ -1273,6 +1273,8 @@ static int op_stats(struct req *r)
 				st.output.streaming ? "running" : "waiting"));
 	json_object_object_add(res, "suspensions", json_object_new_int64((int64_t)st.suspensions));
 	json_object_object_add(res, "held", json_object_new_int64((int64_t)r->s->n_held));
+	json_object_object_add(res, "eventsDropped",
+			       json_object_new_int64((int64_t)r->s->events_dropped));
 	json_object_object_add(res, "baseLatency", json_object_new_double(st.base_latency));
 	ok(r, res);
 	return 0;
@@ -1344,6 +1346,24 @@ static int session_name_check(const char *name, struct error *err)
 	return 0;
 }
 
+/* a new session: within the daemon's count and what one connection may create */
+static int session_quota(struct req *r, struct error *err)
+{
+	const struct server_limits *l = &r->s->cfg.limits;
+	uint32_t live = 0;
+
+	for (struct session *x = r->s->sessions; x; x = x->next)
+		live += !x->fading;
+	if (live >= l->sessions)
+		return err_set(err, ERR_LIMIT, "name: there are already %u sessions, the most "
+			       "allowed (--max-sessions)", live);
+	if (r->c->sessions_made >= l->client_sessions)
+		return err_set(err, ERR_LIMIT, "name: this connection has created %u sessions, the "
+			       "most allowed (--max-client-sessions)", r->c->sessions_made);
+	r->c->sessions_made++;
+	return 0;
+}
+
 static int op_session(struct req *r)
 {
 	static const char *const fields[] = { "op", "id", "name", "ephemeral" };
@@ -1361,6 +1381,8 @@ static int op_session(struct req *r)
 	sess = session_find(r->s, name);
 	if (sess && sess->fading)
 		return failf(r, ERR_BUSY, "name: session \"%s\" is closing, retry", name);
+	if (sess == NULL && session_quota(r, &err) < 0)
+		return fail(r, &err);
 	if (sess == NULL && (sess = session_create(r->s, name, ephemeral, &err)) == NULL)
 		return fail(r, &err);
 	session_attach(r->s, r->c, sess);

@@ -41,6 +41,9 @@ static void usage(FILE *f)
 	      "  --max-held-total-mb N  the same, all sessions together, MiB (256)\n"
 	      "  --max-events N     automation events scheduled on one AudioParam (4096)\n"
 	      "  --max-points N     values in one array: curves, PeriodicWave terms (65536)\n"
+	      "  --max-backlog-kb N events queued to a client that does not read, KiB (1024)\n"
+	      "  --max-sessions N   live sessions (64)\n"
+	      "  --max-client-sessions N  sessions one connection may create (16)\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
@@ -70,7 +73,8 @@ enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PR
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
        OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
-       OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_MAX_BACKLOG, OPT_MAX_SESSIONS,
+       OPT_MAX_CLIENT_SESSIONS, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -95,6 +99,9 @@ static const struct option long_options[] = {
 	{ "max-held-total-mb", required_argument, NULL, OPT_MAX_HELD_TOTAL_MB },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "max-points", required_argument, NULL, OPT_MAX_POINTS },
+	{ "max-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG },
+	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "max-client-sessions", required_argument, NULL, OPT_MAX_CLIENT_SESSIONS },
 	{ "max-buffer-total-mb", required_argument, NULL, OPT_MAX_BUFFER_TOTAL },
 	{ "max-held-total", required_argument, NULL, OPT_MAX_HELD_TOTAL },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -142,6 +149,14 @@ static int parse_limit(struct options *o, int c)
 			return -1;
 		l->max_points = v;
 		return 0;
+	case OPT_MAX_BACKLOG:
+		if (parse_uint(optarg, "max-backlog-kb", 1u << 22, &v) < 0)
+			return -1;
+		l->backlog = (size_t)v << 10;
+		return 0;
+	case OPT_MAX_SESSIONS: return parse_uint(optarg, "max-sessions", 65536, &l->sessions);
+	case OPT_MAX_CLIENT_SESSIONS:
+		return parse_uint(optarg, "max-client-sessions", 65536, &l->client_sessions);
 	case OPT_MAX_BUFFER_TOTAL:
 		if (parse_uint(optarg, "max-buffer-total-mb", 1u << 24, &v) < 0)
 			return -1;
@@ -161,7 +176,7 @@ static int parse_one(struct options *o, int c)
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
-	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_POINTS)
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_CLIENT_SESSIONS)
 		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);

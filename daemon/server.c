@@ -45,6 +45,9 @@ void server_config_defaults(struct server_config *cfg)
 			.held_bytes_total = (uint64_t)256 << 20,
 			.param_events = 4096,
 			.max_points = 65536,
+			.backlog = (size_t)1 << 20,
+			.sessions = 64,
+			.client_sessions = 16,
 		},
 	};
 }
@@ -168,13 +171,36 @@ void server_reply(struct client *c, struct json_object *reply)
 	server_complete(c, p, reply);
 }
 
+/* a client that subscribes and stops reading must not make us hold its events without
+ * bound: past --max-backlog-kb queued to it, events are dropped (counted); the next one
+ * that fits is preceded by a "dropped" event saying how many were lost */
+static void out_event(struct server *s, struct client *c, struct json_object *event)
+{
+	struct json_object *o;
+
+	if (c->out_len - c->out_off >= s->cfg.limits.backlog) {
+		c->events_dropped++;
+		s->events_dropped++;
+		return;
+	}
+	if (c->events_dropped > 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "event", json_object_new_string("dropped"));
+		json_object_object_add(o, "count", json_object_new_int64((int64_t)c->events_dropped));
+		out_json(c, o);
+		json_object_put(o);
+		c->events_dropped = 0;
+	}
+	out_json(c, event);
+}
+
 void server_broadcast(struct server *s, uint32_t mask, struct json_object *event)
 {
 	struct client *c;
 
 	for (c = s->clients; c; c = c->next)
 		if ((c->events & mask) && !c->dead)
-			out_json(c, event);
+			out_event(s, c, event);
 	json_object_put(event);
 }
 

@@ -31,6 +31,9 @@ struct server_limits {
 	uint64_t held_bytes_total;	/* the same, all sessions together */
 	uint32_t param_events;		/* automation events scheduled on one AudioParam */
 	size_t max_points;		/* values in one array: curves, PeriodicWave terms */
+	size_t backlog;			/* bytes queued to a client beyond which events drop */
+	uint32_t sessions;		/* live sessions */
+	uint32_t client_sessions;	/* sessions one connection may create */
 };
 
 /* an edit whose `at` is further ahead than this waits in its session's timeline on the
@@ -44,7 +47,8 @@ struct server_config {
 
 /* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session (4 GiB in all), 16 MiB
  * lines, 1024 queued requests per connection, 4096 held edits holding 64 MiB per session
- * (65536 and 256 MiB in all), 4096 automation events per param, arrays of 65536 values */
+ * (65536 and 256 MiB in all), 4096 automation events per param, arrays of 65536 values,
+ * 1 MiB of events queued to a client, 64 sessions, 16 created by one connection */
 void server_config_defaults(struct server_config *cfg);
 
 /* event subscriptions */
@@ -88,6 +92,8 @@ struct client {
 	uint64_t last_tag;		/* newest command submitted, 0: none */
 	uint64_t last_frame;		/* latest frame one of ours took effect at */
 	uint32_t events;		/* SUB_* */
+	uint64_t events_dropped;	/* since the last one that reached it */
+	uint32_t sessions_made;		/* sessions this connection created */
 	bool dead;			/* closed: freed at the end of the loop iteration */
 };
 
@@ -159,6 +165,7 @@ struct server {
 	uint64_t latency_count;
 	uint64_t latency_max_ns;
 
+	uint64_t events_dropped;	/* events not sent to clients that did not read */
 	uint32_t n_held;		/* edits in every session's timeline */
 	uint64_t held_bytes;		/* and the memory they hold */
 	uint64_t start_ns;
