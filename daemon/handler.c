@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "core.h"
+#include "cost.h"
 #include "decode.h"
 #include "engine/analyser.h"
 #include "engine/buffer.h"
@@ -36,6 +37,10 @@ struct req {
 	double now;			/* s: context time when handled; "+S" times count from it */
 	char warning[160];		/* for the reply: an `at` already past */
 	bool hold;			/* far ahead: into the session's timeline */
+	double load;			/* render time of the session's graph and the nodes
+					 * this request creates, ns per quantum; < 0: not yet
+					 * counted */
+	double total_load;		/* the same for every session */
 	/* names of a document being loaded, before the session's */
 	size_t n_bufs;
 	char **buf_names;
@@ -220,6 +225,36 @@ static int batch_close(struct req *r, struct engine_op *chain, bool failed, stru
 
 /* --- graph edits ---------------------------------------------------------------------------- */
 
+/* n more nodes of `type` keep the session's graph (and everyone's) within the share of the
+ * render thread it may take, by the costs measured at startup */
+static int render_quota(struct req *r, const char *type, uint32_t n, const char *path,
+		      struct error *err)
+{
+	const struct server_limits *l = &r->s->cfg.limits;
+	double quantum_ns = QUANTUM * 1e9 / engine_sample_rate(r->e), add;
+
+	if (r->s->costs == NULL || type == NULL)
+		return 0;
+	if (r->load < 0) {
+		r->load = session_cost(r->s, r->c->session);
+		r->total_load = session_cost(r->s, NULL);
+	}
+	add = n * cost_of(r->s->costs, type);
+	if (r->load + add > l->session_load * quantum_ns)
+		return err_set(err, ERR_LIMIT, "%s: the session's graph would take %.0f%% of the "
+			       "render thread's time, more than the %.0f%% a session may "
+			       "(--max-session-load)", path[0] ? path : "type",
+			       100 * (r->load + add) / quantum_ns, 100 * l->session_load);
+	if (r->total_load + add > l->total_load * quantum_ns)
+		return err_set(err, ERR_LIMIT, "%s: the graphs of all sessions would take %.0f%% of "
+			       "the render thread's time, more than the %.0f%% allowed (--max-load)",
+			       path[0] ? path : "type", 100 * (r->total_load + add) / quantum_ns,
+			       100 * l->total_load);
+	r->load += add;
+	r->total_load += add;
+	return 0;
+}
+
 /* checks of ours before the codec's: names a create may take, the bus stays, node quota */
 static int graph_precheck(struct req *r, struct json_object *cmd, const char *path,
 			  uint32_t *creates, struct error *err)
@@ -237,6 +272,8 @@ static int graph_precheck(struct req *r, struct json_object *cmd, const char *pa
 		    r->s->cfg.limits.nodes)
 			return err_set(err, ERR_LIMIT, "%s: the session has the most nodes allowed "
 				       "(%u)", path[0] ? path : "create", r->s->cfg.limits.nodes);
+		if (render_quota(r, json_object_get_string(field(cmd, "type")), 1, path, err) < 0)
+			return -1;
 	} else if (strcmp(op, "delete") == 0 && id && json_object_is_type(id, json_type_string)) {
 		if (session_map(r->c->session, json_object_get_string(id), mapped, sizeof(mapped),
 				err) < 0)
@@ -1060,6 +1097,19 @@ static int load_quota(struct req *r, struct json_object *doc, bool replace, stru
 	if (bytes > r->s->cfg.limits.buffer_bytes)
 		return err_set(err, ERR_LIMIT, "document.buffers: more buffer memory than the "
 			       "session may have");
+	if (replace) {	/* the graph it replaces is not counted */
+		r->total_load = session_cost(r->s, NULL) - session_cost(r->s, sess);
+		r->load = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *type = field(json_object_array_get_idx(nodes, i), "type");
+		char p[CODEC_PATH_MAX];
+
+		codec_path_index(p, sizeof(p), "nodes", i);
+		if (json_object_is_type(type, json_type_string) &&
+		    render_quota(r, json_object_get_string(type), 1, p, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1458,7 +1508,7 @@ static const struct {
 void handler_request(struct client *c, struct json_object *obj, uint64_t receipt_ns)
 {
 	struct req r = { .s = c->srv, .c = c, .obj = obj, .receipt = receipt_ns,
-			 .e = core_engine(c->srv->core) };
+			 .e = core_engine(c->srv->core), .load = -1 };
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	struct error err = { 0 };
@@ -1481,7 +1531,7 @@ void handler_decoded(struct server *s, void *data)
 {
 	struct decode_job *j = data;
 	struct req r = { .s = s, .c = j->client, .obj = j->req, .pending = j->pending,
-			 .receipt = j->receipt_ns, .e = core_engine(s->core) };
+			 .receipt = j->receipt_ns, .e = core_engine(s->core), .load = -1 };
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	if (r.c == NULL)

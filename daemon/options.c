@@ -44,6 +44,9 @@ static void usage(FILE *f)
 	      "  --max-backlog-kb N events queued to a client that does not read, KiB (1024)\n"
 	      "  --max-sessions N   live sessions (64)\n"
 	      "  --max-client-sessions N  sessions one connection may create (16)\n"
+	      "  --max-session-load X  share of the render thread a session's graph may\n"
+	      "                     take, by the costs measured at startup (0.5)\n"
+	      "  --max-load X       the same for all sessions together (0.8)\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
@@ -69,12 +72,28 @@ static int parse_uint(const char *s, const char *name, uint32_t max, uint32_t *o
 	return 0;
 }
 
+static int parse_share(const char *s, const char *name, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || !(v > 0.0 && v <= 1.0)) {
+		fprintf(stderr, "audiod: --%s: expected a share of the render thread's time, "
+			"above 0 and at most 1, got \"%s\"\n", name, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
        OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
        OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
        OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_MAX_BACKLOG, OPT_MAX_SESSIONS,
-       OPT_MAX_CLIENT_SESSIONS, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_CLIENT_SESSIONS, OPT_MAX_SESSION_LOAD, OPT_MAX_LOAD, OPT_CONFIG, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -102,6 +121,8 @@ static const struct option long_options[] = {
 	{ "max-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG },
 	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 	{ "max-client-sessions", required_argument, NULL, OPT_MAX_CLIENT_SESSIONS },
+	{ "max-session-load", required_argument, NULL, OPT_MAX_SESSION_LOAD },
+	{ "max-load", required_argument, NULL, OPT_MAX_LOAD },
 	{ "max-buffer-total-mb", required_argument, NULL, OPT_MAX_BUFFER_TOTAL },
 	{ "max-held-total", required_argument, NULL, OPT_MAX_HELD_TOTAL },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -157,6 +178,8 @@ static int parse_limit(struct options *o, int c)
 	case OPT_MAX_SESSIONS: return parse_uint(optarg, "max-sessions", 65536, &l->sessions);
 	case OPT_MAX_CLIENT_SESSIONS:
 		return parse_uint(optarg, "max-client-sessions", 65536, &l->client_sessions);
+	case OPT_MAX_SESSION_LOAD: return parse_share(optarg, "max-session-load", &l->session_load);
+	case OPT_MAX_LOAD: return parse_share(optarg, "max-load", &l->total_load);
 	case OPT_MAX_BUFFER_TOTAL:
 		if (parse_uint(optarg, "max-buffer-total-mb", 1u << 24, &v) < 0)
 			return -1;
@@ -176,7 +199,7 @@ static int parse_one(struct options *o, int c)
 	struct core_config *cc = &o->core;
 	uint32_t prio;
 
-	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_CLIENT_SESSIONS)
+	if (c >= OPT_MAX_CLIENTS && c <= OPT_MAX_LOAD)
 		return parse_limit(o, c);
 	switch (c) {
 	case OPT_RATE: return parse_uint(optarg, "rate", 192000, &cc->rate);

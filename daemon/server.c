@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "core.h"
+#include "cost.h"
 #include "decode.h"
 #include "engine/engine.h"
 #include "log.h"
@@ -48,6 +49,8 @@ void server_config_defaults(struct server_config *cfg)
 			.backlog = (size_t)1 << 20,
 			.sessions = 64,
 			.client_sessions = 16,
+			.session_load = 0.5,
+			.total_load = 0.8,
 		},
 	};
 }
@@ -731,6 +734,15 @@ static struct server *server_init(const struct server_config *cfg, struct core *
 		free(s);
 		return NULL;
 	}
+	/* what each node kind costs to render here, for the render load quotas */
+	s->costs = cost_measure(engine_sample_rate(core_engine(core)),
+				engine_channels(core_engine(core)));
+	if (s->costs)
+		log_info("render cost per node and quantum: gain %.2f us, oscillator %.2f us, "
+			 "biquad %.2f us, panner %.2f us, convolver %.2f us",
+			 cost_of(s->costs, "GainNode") / 1e3, cost_of(s->costs, "OscillatorNode") / 1e3,
+			 cost_of(s->costs, "BiquadFilterNode") / 1e3,
+			 cost_of(s->costs, "PannerNode") / 1e3, cost_of(s->costs, "ConvolverNode") / 1e3);
 	return s;
 }
 
@@ -797,6 +809,7 @@ void server_free(struct server *s)
 		client_free(s, c);
 	}
 	decode_free(s->decode);
+	cost_free(s->costs);
 	/* the nodes go with the engine; buffers are ours */
 	session_collect(s, true);
 	if (s->listen_fd >= 0)

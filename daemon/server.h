@@ -13,6 +13,7 @@
 #include "engine/error.h"
 
 struct core;
+struct cost_table;
 struct decode;
 struct json_object;
 struct audio_buffer;
@@ -34,6 +35,9 @@ struct server_limits {
 	size_t backlog;			/* bytes queued to a client beyond which events drop */
 	uint32_t sessions;		/* live sessions */
 	uint32_t client_sessions;	/* sessions one connection may create */
+	double session_load;		/* render time a session's graph may take, as a share
+					 * of a quantum's duration (by the measured costs) */
+	double total_load;		/* the same, all sessions together */
 };
 
 /* an edit whose `at` is further ahead than this waits in its session's timeline on the
@@ -48,7 +52,8 @@ struct server_config {
 /* defaults: 64 clients, 4096 nodes and 1 GiB of buffers per session (4 GiB in all), 16 MiB
  * lines, 1024 queued requests per connection, 4096 held edits holding 64 MiB per session
  * (65536 and 256 MiB in all), 4096 automation events per param, arrays of 65536 values,
- * 1 MiB of events queued to a client, 64 sessions, 16 created by one connection */
+ * 1 MiB of events queued to a client, 64 sessions, 16 created by one connection, render
+ * load 0.5 per session and 0.8 in all */
 void server_config_defaults(struct server_config *cfg);
 
 /* event subscriptions */
@@ -149,6 +154,7 @@ struct server {
 	void (*tick)(void *data);	/* server_set_tick */
 	void *tick_data;
 	struct decode *decode;
+	struct cost_table *costs;	/* per node kind, measured at startup */
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
 	struct client *clients;
@@ -248,6 +254,9 @@ int session_buffer_free(struct session *sess, const char *name, struct error *er
 /* the session's buffer holding b, or NULL */
 struct sbuf *session_buffer_of(struct session *sess, const struct audio_buffer *b);
 uint32_t session_count_nodes(struct server *s, const struct session *sess);
+/* the render time per quantum its nodes take by the measured costs (ns); NULL: every
+ * session's */
+double session_cost(struct server *s, const struct session *sess);
 /* a {"sessions":[...]} entry list */
 struct json_object *session_list(struct server *s);
 /* meter events, a few times a second */

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "core.h"
+#include "cost.h"
 #include "engine/buffer.h"
 #include "engine/engine.h"
 #include "engine/node.h"
@@ -438,6 +439,29 @@ void session_strip(const struct session *sess, struct error *err)
 	}
 	out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
 	memcpy(err->msg, out, sizeof(out));
+}
+
+struct cost_sum {
+	struct server *s;
+	const struct session *sess;
+	double ns;
+};
+
+static void add_cost(struct node *n, void *data)
+{
+	struct cost_sum *c = data;
+
+	if (c->sess == NULL || session_owns(c->sess, n->name))
+		c->ns += cost_of(c->s->costs, n->kind->name);
+}
+
+double session_cost(struct server *s, const struct session *sess)
+{
+	struct cost_sum c = { s, sess, 0.0 };
+
+	if (s->costs != NULL)
+		engine_foreach_node(core_engine(s->core), add_cost, &c);
+	return c.ns;
 }
 
 struct sbuf *session_buffer(struct session *sess, const char *name)
