@@ -24,9 +24,11 @@
 #define FADE_MS 50		/* at shutdown, so stopping never clicks */
 
 /* one line a test can grep: the run's totals */
-static void report_final(struct core *c)
+static void report_final(struct core *c, const struct server *srv)
 {
 	struct core_stats st;
+	/* client commands from receipt to their first frame, as stats' commandLatencyMs */
+	double avg = srv->latency_count ? (double)srv->latency_sum_ns / srv->latency_count : 0.0;
 
 	core_get_stats(c, &st);
 	log_info("totals: cycles %llu, underruns %llu (%llu frames), xruns %llu, reconnects %llu, "
@@ -34,7 +36,7 @@ static void report_final(struct core *c)
 		 (unsigned long long)st.output.cycles, (unsigned long long)st.render.underruns,
 		 (unsigned long long)st.render.underrun_frames, (unsigned long long)st.output.xruns,
 		 (unsigned long long)st.output.reconnects, st.render.lead, st.render.load_avg,
-		 st.render.load_max, st.latency_avg_ns / 1e6, (double)st.latency_max_ns / 1e6);
+		 st.render.load_max, avg / 1e6, (double)srv->latency_max_ns / 1e6);
 }
 
 static void drain_events(struct core *c)
@@ -189,7 +191,7 @@ int main(int argc, char **argv)
 		res = server_run(srv, sigfd);
 		notify_stopping();
 		log_info("stopping");
-		report_final(c);
+		report_final(c, srv);
 	}
 	core_stop(c, FADE_MS);
 	drain_events(c);

@@ -85,6 +85,7 @@ struct render {
 };
 
 #define QUIET_NOT UINT64_MAX
+#define RENDER_APPLY_MAX 64	/* untimed commands committed in one quantum */
 
 /* --- render thread ------------------------------------------------------------------------ */
 
@@ -187,7 +188,7 @@ static void render_hold(struct render *r, const struct render_cmd *c)
 static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 {
 	struct render_cmd c;
-	uint32_t done = 0;
+	uint32_t done = 0, now = 0;
 
 	while (done < r->n_held && r->held[done].at <= frame && spsc_space(r->rets) > 0)
 		render_commit(r, &r->held[done++], frame, start_ns);
@@ -195,11 +196,16 @@ static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 		r->n_held -= done;
 		memmove(r->held, r->held + done, r->n_held * sizeof(*r->held));
 	}
-	while (spsc_space(r->rets) > 0 && r->n_held < r->held_cap && spsc_pop(r->cmds, &c)) {
-		if (c.at <= frame)
+	/* commands for "as soon as possible" are spread over quanta when many come at once:
+	 * each one's work (its first render included) is then bounded; timed ones never wait */
+	while (spsc_space(r->rets) > 0 && r->n_held < r->held_cap && now < RENDER_APPLY_MAX &&
+	       spsc_pop(r->cmds, &c)) {
+		if (c.at <= frame) {
 			render_commit(r, &c, frame, start_ns);
-		else
+			now += c.at == RENDER_AT_NOW;
+		} else {
 			render_hold(r, &c);
+		}
 	}
 }
 

@@ -280,6 +280,7 @@ static void latency_add(struct server *s, uint64_t ns)
 
 	s->latency[b < LATENCY_BUCKETS ? b : LATENCY_BUCKETS]++;
 	s->latency_count++;
+	s->latency_sum_ns += ns;
 	if (ns > s->latency_max_ns)
 		s->latency_max_ns = ns;
 }

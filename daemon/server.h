@@ -170,6 +170,7 @@ struct server {
 	uint64_t latency[LATENCY_BUCKETS + 1];
 	uint64_t latency_count;
 	uint64_t latency_max_ns;
+	uint64_t latency_sum_ns;
 
 	uint64_t events_dropped;	/* events not sent to clients that did not read */
 	uint32_t n_held;		/* edits in every session's timeline */

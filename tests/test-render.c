@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +32,7 @@ struct fixture {
 
 static struct fixture fx;
 static uint64_t fake_ns;	/* the clock a suspended renderer follows, in these tests */
+static uint32_t fx_queue = 16;	/* command and return queue slots */
 
 static uint64_t fake_clock(void)
 {
@@ -45,8 +47,8 @@ static void setup_with(uint32_t lead, uint32_t lead_max, uint32_t shrink_after)
 	fx.e = engine_new(RATE, 2, &err);
 	assert_non_null(fx.e);
 	assert_int_equal(ring_init(&fx.ring, 8192, 2), 0);
-	assert_int_equal(spsc_init(&fx.cmds, 16, sizeof(struct render_cmd)), 0);
-	assert_int_equal(spsc_init(&fx.rets, 16, sizeof(struct render_ret)), 0);
+	assert_int_equal(spsc_init(&fx.cmds, fx_queue, sizeof(struct render_cmd)), 0);
+	assert_int_equal(spsc_init(&fx.rets, fx_queue, sizeof(struct render_ret)), 0);
 	fx.r = render_new(&cfg, fx.e, &fx.ring, &fx.cmds, &fx.rets);
 	assert_non_null(fx.r);
 }
@@ -340,6 +342,40 @@ static void fade_ramps_linearly_to_silence(void **state)
 	}
 }
 
+/* a burst of commands for "as soon as possible" is spread over quanta, 64 a quantum, so no
+ * single quantum takes all their work; one due at a frame is never put off */
+static void many_commands_at_once_are_spread_over_quanta(void **state)
+{
+	struct render_ret ret;
+	char name[16];
+	uint32_t n = 0, at_768 = 0;
+
+	fx_queue = 256;
+	setup_with(256, 1024, 10);
+	render_step(fx.r);
+	for (int i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		push(gain_op(name), RENDER_AT_NOW, (uint64_t)i + 1);
+	}
+	push(gain_op("timed"), 768, 1000);
+	consume_step(256);	/* two quanta, at 512 and 640 */
+	while (spsc_pop(&fx.rets, &ret)) {
+		n++;
+		assert_int_equal(ret.frame, ret.tag <= 64 ? 512 : 640);
+		engine_op_free(fx.e, ret.op);
+	}
+	assert_int_equal(n, 128);
+	consume_step(256);	/* 768 and 896 */
+	while (spsc_pop(&fx.rets, &ret)) {
+		n++;
+		at_768 += ret.tag == 1000 && ret.frame == 768;
+		engine_op_free(fx.e, ret.op);
+	}
+	assert_int_equal(n, 151);
+	assert_int_equal(at_768, 1);
+	fx_queue = 16;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +389,7 @@ int main(void)
 		cmocka_unit_test_teardown(suspended_time_follows_the_clock, teardown),
 		cmocka_unit_test_teardown(suspended_time_stops_short_of_a_scheduled_start, teardown),
 		cmocka_unit_test_teardown(a_command_stops_suspended_time_until_resumed, teardown),
+		cmocka_unit_test_teardown(many_commands_at_once_are_spread_over_quanta, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
