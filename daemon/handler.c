@@ -19,6 +19,7 @@
 #include "engine/node.h"
 #include "log.h"
 #include "protocol/codec.h"
+#include "protocol/bufspec.h"
 #include "protocol/document.h"
 #include "server.h"
 
@@ -37,6 +38,7 @@ struct req {
 	double now;			/* s: context time when handled; "+S" times count from it */
 	char warning[160];		/* for the reply: an `at` already past */
 	bool hold;			/* far ahead: into the session's timeline */
+	bool internal;			/* the daemon's own (a restore): no client waits */
 	double load;			/* render time of the session's graph and the nodes
 					 * this request creates, ns per quantum; < 0: not yet
 					 * counted */
@@ -209,7 +211,8 @@ static int batch_close(struct req *r, struct engine_op *chain, bool failed, stru
 		chain = chain_add(chain, end);
 		if (held_fits(r, chain, err)) {
 			if (chain)
-				server_submit(r->s, r->c, chain, r->at, r->receipt, r->hold);
+				server_submit(r->s, r->internal ? NULL : r->c, chain, r->at,
+					      r->receipt, r->hold);
 			return 0;
 		}
 		/* the batch is closed: its plan is the newest op and is undone first */
@@ -689,7 +692,8 @@ static int op_analyser(struct req *r)
 /* --- save ----------------------------------------------------------------------------------- */
 
 struct save {
-	struct req *r;
+	struct server *s;
+	struct session *sess;
 	struct json_object *nodes, *conns;
 	struct json_object *calls;	/* the param being listed */
 };
@@ -772,7 +776,7 @@ static void save_attrs(struct save *sv, struct node *n, struct json_object *opti
 			continue;
 		memset(&v, 0, sizeof(v));
 		a->get(n, &v);
-		if (!attr_saved(n, a->name, &v) || (j = value_json(sv->r->c->session, &v)) == NULL)
+		if (!attr_saved(n, a->name, &v) || (j = value_json(sv->sess, &v)) == NULL)
 			continue;
 		if (strcmp(a->name, "buffer") == 0)
 			buffer = j;	/* last: ConvolverNode normalizes as it is set */
@@ -848,12 +852,12 @@ static void save_option(void *data, const char *name, const struct value *v)
 static void save_node(struct node *n, void *data)
 {
 	struct save *sv = data;
-	struct session *sess = sv->r->c->session;
+	struct session *sess = sv->sess;
 	struct json_object *o, *options, *props, *params;
 	const struct node_kind *k = n->kind;
 	char buf[CODEC_NAME_MAX];
 
-	if (!session_owns(sess, n->name) || is_bus(sv->r->s, n->name))
+	if (!session_owns(sess, n->name) || is_bus(sv->s, n->name))
 		return;
 	o = json_object_new_object();
 	options = json_object_new_object();
@@ -892,12 +896,12 @@ static void save_conn(const struct node *src, uint32_t output, const struct node
 		      int input, const char *param, void *data)
 {
 	struct save *sv = data;
-	struct session *sess = sv->r->c->session;
+	struct session *sess = sv->sess;
 	struct json_object *c;
 	char a[CODEC_NAME_MAX], b[CODEC_NAME_MAX], t[2 * CODEC_NAME_MAX];
 	const char *to;
 
-	if (!session_owns(sess, src->name) || is_bus(sv->r->s, src->name))
+	if (!session_owns(sess, src->name) || is_bus(sv->s, src->name))
 		return;
 	c = json_object_new_array();
 	json_object_array_add(c, json_object_new_string(session_unmap(sess, src->name, a, sizeof(a))));
@@ -917,38 +921,46 @@ static void save_conn(const struct node *src, uint32_t output, const struct node
 	json_object_array_add(sv->conns, c);
 }
 
-static int op_save(struct req *r)
+struct json_object *handler_save(struct server *s, struct session *sess)
 {
-	static const char *const fields[] = { "op", "id" };
-	struct save sv = { .r = r };
-	struct json_object *doc, *bufs, *listener, *res;
-	struct error err = { 0 };
+	struct engine *e = core_engine(s->core);
+	struct save sv = { .s = s, .sess = sess };
+	struct json_object *doc, *bufs, *listener;
 	struct sbuf *b;
 
-	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
-		return fail(r, &err);
 	doc = json_object_new_object();
-	json_object_object_add(doc, "sampleRate", json_object_new_int((int)engine_sample_rate(r->e)));
-	json_object_object_add(doc, "length", json_object_new_int((int)engine_sample_rate(r->e)));
-	json_object_object_add(doc, "channels", json_object_new_int((int)engine_channels(r->e)));
+	json_object_object_add(doc, "sampleRate", json_object_new_int((int)engine_sample_rate(e)));
+	json_object_object_add(doc, "length", json_object_new_int((int)engine_sample_rate(e)));
+	json_object_object_add(doc, "channels", json_object_new_int((int)engine_channels(e)));
 	bufs = json_object_new_object();
-	for (b = r->c->session->buffers; b; b = b->next)
+	for (b = sess->buffers; b; b = b->next)
 		json_object_object_add(bufs, b->name, json_object_get(b->spec));
 	json_object_object_add(doc, "buffers", bufs);
 	sv.nodes = json_object_new_array();
 	sv.conns = json_object_new_array();
-	engine_foreach_node(r->e, save_node, &sv);
-	engine_foreach_connection(r->e, save_conn, &sv);
+	engine_foreach_node(e, save_node, &sv);
+	engine_foreach_connection(e, save_conn, &sv);
 	json_object_object_add(doc, "nodes", sv.nodes);
 	listener = json_object_new_object();
-	save_params(&sv, engine_listener(r->e), NULL, listener);
+	save_params(&sv, engine_listener(e), NULL, listener);
 	if (json_object_object_length(listener) > 0)
 		json_object_object_add(doc, "listener", listener);
 	else
 		json_object_put(listener);
 	json_object_object_add(doc, "connections", sv.conns);
+	return doc;
+}
+
+static int op_save(struct req *r)
+{
+	static const char *const fields[] = { "op", "id" };
+	struct json_object *res;
+	struct error err = { 0 };
+
+	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0)
+		return fail(r, &err);
 	res = json_object_new_object();
-	json_object_object_add(res, "document", doc);
+	json_object_object_add(res, "document", handler_save(r->s, r->c->session));
 	ok(r, res);
 	return 0;
 }
@@ -1152,6 +1164,63 @@ static int load_finish(struct req *r)
 	r->n_bufs = 0;
 	ok(r, NULL);
 	return 0;
+}
+
+int handler_restore(struct server *s, struct session *sess, struct json_object *doc,
+		    const char *base_dir, struct error *err)
+{
+	struct client self = { .srv = s, .session = sess };
+	struct req r = { .s = s, .c = &self, .e = core_engine(s->core), .load = -1,
+			 .internal = true, .receipt = server_now_ns() };
+	struct json_object *bufs = field(doc, "buffers");
+	size_t n = bufs ? (size_t)json_object_object_length(bufs) : 0, i;
+	struct codec_env env;
+	struct emit_ctx x = { .e = r.e };
+	char path[CODEC_PATH_MAX];
+	int res = -1;
+
+	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
+	env = env_of(&r);
+	if (load_check(doc, err) < 0 || (bufs && !json_object_is_type(bufs, json_type_object)))
+		return err->code ? -1 : err_set(err, ERR_BAD_REQUEST, "buffers: expected an object");
+	r.buf_names = calloc(n ? n : 1, sizeof(*r.buf_names));
+	r.bufs = calloc(n ? n : 1, sizeof(*r.bufs));
+	if (r.buf_names == NULL || r.bufs == NULL) {
+		err_set(err, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (bufs) {
+		json_object_object_foreach(bufs, key, val) {
+			codec_path_field(path, sizeof(path), "buffers", key);
+			r.bufs[r.n_bufs] = bufspec_load_max(val, base_dir, engine_sample_rate(r.e),
+							   buffer_budget(&r, NULL), path, err);
+			if (r.bufs[r.n_bufs] == NULL)
+				goto out;
+			r.buf_names[r.n_bufs] = strdup(key);
+			if (r.buf_names[r.n_bufs++] == NULL) {
+				err_set(err, ERR_INTERNAL, "out of memory");
+				goto out;
+			}
+		}
+	}
+	if (load_quota(&r, doc, false, err) < 0 || server_room(s, &self, 0, &r.hold, err) < 0)
+		goto out;
+	engine_batch_begin(r.e);
+	res = document_build(r.e, doc, &env, emit_op, &x, err);
+	if (batch_close(&r, x.chain, res < 0, err) < 0)
+		res = -1;
+	for (i = 0; res == 0 && i < r.n_bufs; i++) {
+		session_buffer_put(sess, r.buf_names[i], r.bufs[i], field(bufs, r.buf_names[i]));
+		r.bufs[i] = NULL;
+	}
+out:
+	for (i = 0; i < r.n_bufs; i++) {
+		audio_buffer_unref(r.bufs[i]);
+		free(r.buf_names[i]);
+	}
+	free(r.bufs);
+	free(r.buf_names);
+	return res;
 }
 
 static int op_load(struct req *r)

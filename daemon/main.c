@@ -18,6 +18,7 @@
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "persist.h"
 #include "rtcheck.h"
 #include "server.h"
 
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct core *c;
 	struct supervise sv = { 0 };
+	struct persist *persist = NULL;
 	int listen_fd, res, sigfd;
 
 	if ((res = options_parse(&o, argc, argv)) != 0) {
@@ -183,6 +185,9 @@ int main(int argc, char **argv)
 		log_error("%s", err.msg);
 		res = -1;
 	} else if (!o.demo || (res = demo_start(c)) == 0) {
+		persist = o.no_persist ? NULL : persist_new(o.state_dir);
+		srv->persist = persist;
+		persist_restore(persist, srv);
 		sv.core = c;
 		sv.srv = srv;
 		sv.watchdog_ns = notify_watchdog_usec() * 1000 / 2;
@@ -192,10 +197,12 @@ int main(int argc, char **argv)
 		notify_stopping();
 		log_info("stopping");
 		report_final(c, srv);
+		persist_save_all(persist, srv);
 	}
 	core_stop(c, FADE_MS);
 	drain_events(c);
 	server_free(srv);
+	persist_free(persist);
 	core_free(c);
 	close(sigfd);
 	pw_deinit();

@@ -47,6 +47,9 @@ static void usage(FILE *f)
 	      "  --max-session-load X  share of the render thread a session's graph may\n"
 	      "                     take, by the costs measured at startup (0.5)\n"
 	      "  --max-load X       the same for all sessions together (0.8)\n"
+	      "  --state-dir DIR    keep persistent sessions in DIR (default:\n"
+	      "                     $XDG_STATE_HOME/audiod/sessions)\n"
+	      "  --no-persist       keep no session across restarts\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
 	      "  --demo             play a 440 Hz sine at gain 0.2\n"
@@ -93,7 +96,8 @@ enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PR
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
        OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
        OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_MAX_BACKLOG, OPT_MAX_SESSIONS,
-       OPT_MAX_CLIENT_SESSIONS, OPT_MAX_SESSION_LOAD, OPT_MAX_LOAD, OPT_CONFIG, OPT_IDLE_SUSPEND };
+       OPT_MAX_CLIENT_SESSIONS, OPT_MAX_SESSION_LOAD, OPT_MAX_LOAD, OPT_CONFIG, OPT_STATE_DIR,
+       OPT_NO_PERSIST, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -132,6 +136,8 @@ static const struct option long_options[] = {
 	{ "rtcheck-selftest", no_argument, NULL, OPT_SELFTEST },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "idle-suspend", required_argument, NULL, OPT_IDLE_SUSPEND },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "no-persist", no_argument, NULL, OPT_NO_PERSIST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -221,6 +227,8 @@ static int parse_one(struct options *o, int c)
 	case OPT_IDLE_SUSPEND:
 		return parse_uint(optarg, "idle-suspend", 24u * 3600 * 1000, &cc->idle_suspend_ms);
 	case OPT_SELFTEST: o->rtcheck_selftest = true; return 0;
+	case OPT_STATE_DIR: o->state_dir = optarg; return 0;
+	case OPT_NO_PERSIST: o->no_persist = true; return 0;
 	case OPT_CONFIG: return 0;	/* read before everything else */
 	case 'v': o->level = LOG_LEVEL_DEBUG; return 0;
 	case 'q': o->level = LOG_LEVEL_WARN; return 0;

@@ -14,6 +14,8 @@ struct options {
 	enum log_level level;
 	bool demo;
 	bool rtcheck_selftest;
+	const char *state_dir;	/* persistent sessions; NULL: $XDG_STATE_HOME/audiod/sessions */
+	bool no_persist;	/* keep no session across restarts */
 	char **strings;		/* config file arguments the parsed values point into */
 	size_t n_strings;
 };

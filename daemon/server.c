@@ -25,6 +25,7 @@
 #include "decode.h"
 #include "engine/engine.h"
 #include "log.h"
+#include "persist.h"
 #include "protocol/codec.h"
 
 #define READ_CHUNK 65536
@@ -261,8 +262,11 @@ void server_submit(struct server *s, struct client *c, struct engine_op *op, uin
 				.submit_ns = server_now_ns(), .timed = at != 0,
 				.internal = c == NULL };
 	s->fl_len++;
-	if (c)
+	if (c) {
 		c->last_tag = tag;
+		if (c->session)
+			c->session->dirty = true;
+	}
 	if (hold) {
 		session_hold(s, c->session, op, at, tag);
 		return;
@@ -914,6 +918,7 @@ int server_run(struct server *s, int sigfd)
 		session_collect(s, false);
 		xrun_check(s);
 		session_meter_tick(s);
+		persist_tick(s->persist, s, server_now_ns());
 		for (c = s->clients; c; c = c->next)
 			out_flush(c);
 		reap(s);

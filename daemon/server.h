@@ -15,6 +15,7 @@
 struct core;
 struct cost_table;
 struct decode;
+struct persist;
 struct json_object;
 struct audio_buffer;
 struct engine_op;
@@ -133,6 +134,7 @@ struct session {
 	struct held_edit *held;		/* its timeline: by `at`, then submission */
 	uint32_t n_held, held_cap;
 	uint64_t held_bytes;
+	bool dirty;			/* changed since it was last saved (persist.c) */
 };
 
 /* a command submitted to the renderer, awaiting its return */
@@ -155,6 +157,7 @@ struct server {
 	void *tick_data;
 	struct decode *decode;
 	struct cost_table *costs;	/* per node kind, measured at startup */
+	struct persist *persist;	/* NULL: sessions are not kept across restarts */
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
 	struct client *clients;
@@ -267,6 +270,12 @@ void session_meter_tick(struct server *s);
 
 /* one request line, parsed; exactly one reply is queued for it, now or later */
 void handler_request(struct client *c, struct json_object *req, uint64_t receipt_ns);
+/* the session as a graph document (what `save` replies with); the caller owns it */
+struct json_object *handler_save(struct server *s, struct session *sess);
+/* builds a saved document into a session, synchronously (buffers decoded here, relative
+ * files taken from base_dir): the daemon's own load, at startup.  0 or -1 with err set. */
+int handler_restore(struct server *s, struct session *sess, struct json_object *doc,
+		    const char *base_dir, struct error *err);
 /* a decode job came back */
 void handler_decoded(struct server *s, void *job);
 /* a command of c was applied at frame (sync replies) */

@@ -18,6 +18,7 @@
 #include "engine/node.h"
 #include "protocol/codec.h"
 #include "log.h"
+#include "persist.h"
 #include "server.h"
 
 #define FADE_S 0.005		/* the bus ramp when a session closes: no click */
@@ -97,6 +98,7 @@ struct session *session_create(struct server *s, const char *name, bool ephemera
 	}
 	sess->ephemeral = ephemeral;
 	sess->meter = -1;
+	sess->dirty = true;
 	if (session_bus(s, sess, err) < 0) {
 		free(sess->name);
 		free(sess);
@@ -172,6 +174,7 @@ void session_close(struct server *s, struct session *sess)
 		if (c->session == sess && def && def != sess)
 			session_attach(s, c, def);
 	sess->fading = true;
+	persist_forget(s->persist, sess->name);	/* closed on purpose: not to come back */
 	/* with the queue full the fade waits: session_collect frees it once a slot is free */
 	if (core_space(s->core) < 2 || session_fade(s, sess) < 0)
 		sess->free_frame = engine_frame(core_engine(s->core));
@@ -507,6 +510,7 @@ void session_buffer_put(struct session *sess, const char *name, struct audio_buf
 	b->spec = json_object_get(spec);
 	b->bytes = audio_buffer_bytes(buf);
 	sess->buffer_bytes += b->bytes;
+	sess->dirty = true;
 }
 
 int session_buffer_free(struct session *sess, const char *name, struct error *err)
@@ -520,6 +524,7 @@ int session_buffer_free(struct session *sess, const char *name, struct error *er
 		return err_set(err, ERR_INVALID_VALUE, "name: unknown buffer \"%s\"", name);
 	*pp = b->next;
 	sess->buffer_bytes -= b->bytes;
+	sess->dirty = true;
 	/* nodes playing it keep their own reference */
 	audio_buffer_unref(b->buf);
 	json_object_put(b->spec);

@@ -1,0 +1,28 @@
+/* persist: persistent sessions kept across restarts as graph documents in
+ * $XDG_STATE_HOME/audiod/sessions (persist.c).  control thread only. */
+#ifndef AUDIOD_PERSIST_H
+#define AUDIOD_PERSIST_H
+
+#include <stdint.h>
+
+struct persist;
+struct server;
+struct session;
+
+/* dir NULL: the default folder.  created (0700) when missing; NULL when it cannot be (a
+ * warning is logged and sessions are not kept) */
+struct persist *persist_new(const char *dir);
+void persist_free(struct persist *p);
+const char *persist_dir(const struct persist *p);
+
+/* at startup, before clients: every saved session is made and built again */
+void persist_restore(struct persist *p, struct server *s);
+/* writes the sessions marked dirty, at most about once a second; call it often */
+void persist_tick(struct persist *p, struct server *s, uint64_t now_ns);
+/* one session now (persistent ones only), and every one (shutdown) */
+void persist_save(struct persist *p, struct server *s, struct session *sess);
+void persist_save_all(struct persist *p, struct server *s);
+/* a closed session's document goes */
+void persist_forget(struct persist *p, const char *name);
+
+#endif
