@@ -27,6 +27,7 @@
 #include "log.h"
 #include "persist.h"
 #include "protocol/codec.h"
+#include "protocol/jsonstrict.h"
 
 #define READ_CHUNK 65536
 #define OUT_HIGH (4u << 20)	/* bytes queued to a client before we stop reading it */
@@ -498,43 +499,29 @@ static void reply_error(struct client *c, enum err_code code, const char *fmt, c
 
 static void line(struct client *c, char *text, size_t len, uint64_t receipt)
 {
-	struct json_tokener *tok;
 	struct json_object *req;
-	enum json_tokener_error jerr;
-	size_t end;
+	struct error err = { 0 };
+	size_t at;
 
 	while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == ' ' || text[len - 1] == '\t'))
 		len--;
 	if (len == 0)
 		return;	/* blank lines are not requests */
-	tok = json_tokener_new();
-	if (tok == NULL) {
-		reply_error(c, ERR_INTERNAL, "%s", "out of memory");
+	/* strict before json-c: it would keep the last of two equal keys, cut a string at an
+	 * escaped NUL, and pass invalid UTF-8 through into the reply that quotes it */
+	if (jsonstrict_parse(text, len, &req, &at, &err) < 0) {
+		if (err.code == ERR_PARSE)
+			err_prefix(&err, "column %zu", at + 1);
+		server_reply(c, codec_error_reply(NULL, &err));
 		return;
 	}
-	req = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_success && end < len && strspn(text + end, " \t\r") != len - end) {
+	if (!json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
-		req = NULL;
-		reply_error(c, ERR_PARSE, "%s", "text after the JSON object");
-	} else if (jerr != json_tokener_success) {
-		json_object_put(req);
-		req = NULL;
-		reply_error(c, ERR_PARSE, "invalid JSON: %s", jerr == json_tokener_continue ?
-			    "unexpected end of the line" : json_tokener_error_desc(jerr));
-	} else if (strlen(text) < len) {
-		json_object_put(req);
-		req = NULL;
-		reply_error(c, ERR_PARSE, "%s", "a NUL byte in the line");
-	}
-	json_tokener_free(tok);
-	if (req == NULL)
+		reply_error(c, ERR_BAD_REQUEST, "%s", "a request must be a JSON object");
 		return;
+	}
 	if (c->n_pending >= c->srv->cfg.limits.queued) {
-		struct error err = { .code = ERR_LIMIT };
-
+		err = (struct error){ .code = ERR_LIMIT };
 		snprintf(err.msg, sizeof(err.msg), "more than %u requests waiting for replies",
 			 c->srv->cfg.limits.queued);
 		server_reply(c, codec_reply_error(req, &err));
@@ -671,50 +658,129 @@ static char *default_path(struct error *err)
 	return p;
 }
 
-/* the socket's folder, created 0700 when it is missing */
-static int make_dir(const char *path, struct error *err)
+/* the socket's folder: created 0700 when it is missing.  one that exists must be a real
+ * directory of ours that nobody else can write to: whoever can write there can swap our
+ * socket for theirs under our clients */
+static bool shared_sticky(const struct stat *st)
+{
+	return (st->st_mode & S_ISVTX) && (st->st_uid == 0 || st->st_uid == geteuid());
+}
+
+static int check_dir(const char *path, struct error *err)
 {
 	char *dir = strdup(path), *slash;
+	struct stat st;
 	int r = 0;
 
 	if (dir == NULL)
 		return err_set(err, ERR_INTERNAL, "out of memory");
 	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
+	if (slash == NULL)
+		strcpy(dir, ".");	/* path is not empty: "." fits */
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
 		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			r = err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
-	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = err_set(err, ERR_IO, "%s: cannot create the socket's directory: %s", dir,
+			    strerror(errno));
+	else if (lstat(dir, &st) < 0)
+		r = err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		r = err_set(err, ERR_INVALID_STATE, "%s: the socket's directory is a symbolic link",
+			    dir);
+	else if (!S_ISDIR(st.st_mode))
+		r = err_set(err, ERR_INVALID_STATE, "%s: the socket's directory is not a directory",
+			    dir);
+	/* a sticky folder of root's or ours (/tmp) is shared, but nobody else can remove or
+	 * replace what we put in it */
+	else if (shared_sticky(&st))
+		r = 0;
+	else if (st.st_uid != geteuid())
+		r = err_set(err, ERR_INVALID_STATE, "%s: the socket's directory belongs to uid %u, "
+			    "not to uid %u", dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		r = err_set(err, ERR_INVALID_STATE, "%s: the socket's directory is writable by "
+			    "others (mode %04o)", dir, (unsigned)(st.st_mode & 07777));
 	free(dir);
 	return r;
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a socket";
+}
+
+/* what is at the socket's path may only go when it is a stale socket of ours (a crashed
+ * daemon's: nothing answers it).  a live daemon's socket, another user's, and anything
+ * that is not a socket stay where they are, and we do not start */
+static int clear_path(const char *path, const struct sockaddr_un *sa, struct error *err)
+{
+	struct stat st;
+	int probe, r, e;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(err, ERR_INVALID_STATE, "%s is %s, not a socket: not replacing it",
+			       path, file_kind(st.st_mode));
+	if (st.st_uid != geteuid())
+		return err_set(err, ERR_INVALID_STATE, "%s is a socket of uid %u, not ours: not "
+			       "replacing it", path, (unsigned)st.st_uid);
+	/* non-blocking: a live daemon with a full backlog must not hang our start */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (probe < 0)
+		return err_set(err, ERR_IO, "socket: %s", strerror(errno));
+	r = connect(probe, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(probe);
+	if (r == 0)
+		return err_set(err, ERR_INVALID_STATE, "another audiod is listening on %s", path);
+	if (e != ECONNREFUSED)
+		return err_set(err, ERR_INVALID_STATE, "%s: cannot tell whether a daemon listens "
+			       "there (%s): not replacing it", path, strerror(e));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_set(err, ERR_IO, "%s: cannot remove the stale socket: %s", path,
+			       strerror(errno));
+	log_info("%s: removed a stale socket", path);
+	return 0;
 }
 
 static int listen_path(const char *path, struct error *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, probe;
+	int fd;
 
+	if (path[0] == '\0')
+		return err_set(err, ERR_INVALID_VALUE, "the socket path is empty");
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return err_set(err, ERR_INVALID_VALUE, "%s: path too long for a socket", path);
-	if (make_dir(path, err) < 0)
-		return -1;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* a socket left by a crashed daemon is removed; a live one is not ours to take */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(probe);
-		return err_set(err, ERR_INVALID_STATE, "%s: another audiod is listening", path);
-	}
-	if (probe >= 0)
-		close(probe);
-	unlink(path);
+	if (check_dir(path, err) < 0 || clear_path(path, &sa, err) < 0)
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return err_set(err, ERR_IO, "socket: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 64) < 0) {
+	/* bind never replaces a file: one that appeared since is EADDRINUSE and stays */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
 		close(fd);
+		return -1;
+	}
+	if (chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);	/* ours: bind made it */
 		return -1;
 	}
 	return fd;

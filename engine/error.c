@@ -34,6 +34,23 @@ const char *err_name(enum err_code code)
 	return names[code];
 }
 
+/* a message cut at its size may end inside a UTF-8 sequence: drop the partial character,
+ * so replies quoting a long non-ASCII name stay valid UTF-8 */
+static void utf8_trim(char *s, size_t size)
+{
+	size_t n = strnlen(s, size), start = n, need;
+
+	while (start > 0 && n - start < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0 || ((unsigned char)s[start - 1] & 0x80) == 0)
+		return;
+	start--;	/* the lead byte */
+	need = (unsigned char)s[start] >= 0xf0 ? 4 : (unsigned char)s[start] >= 0xe0 ? 3 :
+	       (unsigned char)s[start] >= 0xc0 ? 2 : 1;
+	if (n - start < need)
+		s[start] = '\0';
+}
+
 int err_set(struct error *err, enum err_code code, const char *fmt, ...)
 {
 	va_list ap;
@@ -44,6 +61,7 @@ int err_set(struct error *err, enum err_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(err->msg, sizeof(err->msg));
 	return -1;
 }
 
@@ -58,6 +76,7 @@ void err_prefix(struct error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
+	utf8_trim(prefix, sizeof(prefix));
 	if (prefix[0] == '\0')
 		return;
 	memcpy(old, err->msg, sizeof(old));
@@ -70,6 +89,7 @@ void err_prefix(struct error *err, const char *fmt, ...)
 	rest = sizeof(err->msg) - n - 2;
 	memcpy(err->msg + n + 2, old, rest - 1);
 	err->msg[sizeof(err->msg) - 1] = '\0';
+	utf8_trim(err->msg, sizeof(err->msg));
 }
 
 /* Levenshtein distance, case-insensitive, on names up to 63 characters */

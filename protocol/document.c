@@ -19,6 +19,7 @@
 #include "protocol/codec.h"
 #include "protocol/denormal.h"
 #include "protocol/document.h"
+#include "protocol/jsonstrict.h"
 
 #define DOC_MIN_RATE 8000.0
 #define DOC_MAX_RATE 192000.0
@@ -686,33 +687,21 @@ static char *read_file(const char *path, size_t *len, struct error *err)
 static struct json_object *parse_text(const char *text, size_t len, const char *path,
 				      struct error *err)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *obj;
-	enum json_tokener_error jerr;
-	size_t end;
+	struct error e = { 0 };
+	size_t at;
 	int line, col;
 
-	if (tok == NULL) {
-		oom(err);
+	/* the strict reading the daemon gives request lines (jsonstrict.h): a document that
+	 * json-c alone would take with a key twice or a name cut at \u0000 is refused */
+	if (jsonstrict_parse(text, len, &obj, &at, &e) < 0) {
+		text_position(text, at, &line, &col);
+		err_set(err, e.code, "%s:%d:%d: %s", path, line, col, e.msg);
 		return NULL;
 	}
-	obj = json_tokener_parse_ex(tok, text, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		err_set(err, ERR_PARSE, "%s: unexpected end of the file", path);
-	} else if (jerr != json_tokener_success) {
-		text_position(text, end, &line, &col);
-		err_set(err, ERR_PARSE, "%s:%d:%d: invalid JSON: %s", path, line, col,
-			json_tokener_error_desc(jerr));
-	} else if (text[end + strspn(text + end, " \t\r\n")] != '\0') {
-		text_position(text, end, &line, &col);
-		err_set(err, ERR_PARSE, "%s:%d:%d: text after the document", path, line, col);
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return jerr == json_tokener_success ? obj : NULL;
+	if (obj == NULL)	/* the text `null`: what document_load_json says of any non-object */
+		err_set(err, ERR_BAD_REQUEST, "document: expected an object");
+	return obj;
 }
 
 struct document *document_load_file(const char *path, struct error *err)

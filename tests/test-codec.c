@@ -1,6 +1,7 @@
 /* protocol/codec: JSON requests and actions become engine ops, or errors with the protocol's
  * codes and messages naming the JSON path.  single-threaded test. */
 #include <math.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -393,6 +394,45 @@ static void zero_when_means_now_without_a_warning(void **state)
 	assert_null(res);
 }
 
+/* true when s is well-formed UTF-8 (no check of overlongs: enough for cut sequences) */
+static bool utf8_whole(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : -1;
+
+		if (n < 0)
+			return false;
+		for (p++; n > 0; n--, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* a message cut to its 512 bytes never ends inside a character */
+static void long_non_ascii_names_are_cut_on_a_character(void **state)
+{
+	static char name[1200];
+	struct error err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i + 2 < sizeof(name); i += 2)
+		memcpy(name + i, "\xc3\xa9", 2);	/* é */
+	/* "op: ..." and "ab.op: ...": the cut falls on both halves of a character */
+	for (int shift = 0; shift < 2; shift++) {
+		codec_unknown_op(name, shift ? "ab" : "", &err);
+		assert_int_equal(err.code, ERR_UNKNOWN_OP);
+		assert_true(strlen(err.msg) >= 500);
+		assert_true(utf8_whole(err.msg));
+	}
+	err_set(&err, ERR_INVALID_VALUE, "%s", name);
+	err_prefix(&err, "nodes[%d]", 3);
+	assert_true(utf8_whole(err.msg));
+	assert_true(strncmp(err.msg, "nodes[3]: ", 10) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_relative_times_are_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_past_when_is_done_at_once_with_a_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_when_means_now_without_a_warning, setup, teardown),
+		cmocka_unit_test(long_non_ascii_names_are_cut_on_a_character),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,10 +56,13 @@ static void setup_with(uint32_t lead, uint32_t lead_max, uint32_t shrink_after)
 static int teardown(void **state)
 {
 	struct render_ret ret;
+	struct render_cmd cmd;
 
 	render_free(fx.r);
 	while (spsc_pop(&fx.rets, &ret))
 		engine_op_free(fx.e, ret.op);
+	while (spsc_pop(&fx.cmds, &cmd))	/* never taken by the renderer */
+		engine_op_free(fx.e, cmd.op);
 	spsc_fini(&fx.rets);
 	spsc_fini(&fx.cmds);
 	ring_fini(&fx.ring);
