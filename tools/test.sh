@@ -19,21 +19,22 @@ setup() {
 
 status=0
 
-setup "$root/build-test" -Dwerror=true
+# debugoptimized: assertions stay on in the tests (the project's default build is release)
+setup "$root/build-test" -Dwerror=true -Dbuildtype=debugoptimized
 ninja -C "$root/build-test"
 meson test -C "$root/build-test" --print-errorlogs || status=1
 
 # sanitizers make UB and leaks fail the test instead of printing a warning
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-setup "$root/build-test-asan" -Dwerror=true -Db_sanitize=address,undefined
+setup "$root/build-test-asan" -Dwerror=true -Dbuildtype=debugoptimized -Db_sanitize=address,undefined
 ninja -C "$root/build-test-asan"
 meson test -C "$root/build-test-asan" --print-errorlogs || status=1
 
 # the threaded parts (queues, render thread, the analyser's lock-free reading) under TSan;
 # rtcheck interposes malloc itself, which TSan's own interceptors do not allow
 export TSAN_OPTIONS=halt_on_error=1
-setup "$root/build-test-tsan" -Db_sanitize=thread	# -Werror=tsan rejects the analyser's fences
+setup "$root/build-test-tsan" -Dbuildtype=debugoptimized -Db_sanitize=thread	# -Werror=tsan rejects the analyser's fences
 ninja -C "$root/build-test-tsan"
 meson test -C "$root/build-test-tsan" --print-errorlogs spsc render engine analyser || status=1
 
