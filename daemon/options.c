@@ -47,6 +47,8 @@ static void usage(FILE *f)
 	      "  --max-session-load X  share of the render thread a session's graph may\n"
 	      "                     take, by the costs measured at startup (0.5)\n"
 	      "  --max-load X       the same for all sessions together (0.8)\n"
+	      "  --hrtf FILE        SOFA dataset for HRTF panning ($AUDIOD_HRTF_SOFA, else\n"
+	      "                     /usr/share/libmysofa/default.sofa)\n"
 	      "  --state-dir DIR    keep persistent sessions in DIR (default:\n"
 	      "                     $XDG_STATE_HOME/audiod/sessions)\n"
 	      "  --no-persist       keep no session across restarts\n"
@@ -97,7 +99,7 @@ enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PR
        OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
        OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_MAX_BACKLOG, OPT_MAX_SESSIONS,
        OPT_MAX_CLIENT_SESSIONS, OPT_MAX_SESSION_LOAD, OPT_MAX_LOAD, OPT_CONFIG, OPT_STATE_DIR,
-       OPT_NO_PERSIST, OPT_IDLE_SUSPEND };
+       OPT_NO_PERSIST, OPT_HRTF, OPT_IDLE_SUSPEND };
 
 static const struct option long_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
@@ -138,6 +140,7 @@ static const struct option long_options[] = {
 	{ "idle-suspend", required_argument, NULL, OPT_IDLE_SUSPEND },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "no-persist", no_argument, NULL, OPT_NO_PERSIST },
+	{ "hrtf", required_argument, NULL, OPT_HRTF },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -229,6 +232,7 @@ static int parse_one(struct options *o, int c)
 	case OPT_SELFTEST: o->rtcheck_selftest = true; return 0;
 	case OPT_STATE_DIR: o->state_dir = optarg; return 0;
 	case OPT_NO_PERSIST: o->no_persist = true; return 0;
+	case OPT_HRTF: o->server.hrtf = optarg; return 0;
 	case OPT_CONFIG: return 0;	/* read before everything else */
 	case 'v': o->level = LOG_LEVEL_DEBUG; return 0;
 	case 'q': o->level = LOG_LEVEL_WARN; return 0;

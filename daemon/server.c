@@ -805,6 +805,8 @@ static struct server *server_init(const struct server_config *cfg, struct core *
 		free(s);
 		return NULL;
 	}
+	s->hrtf.path = cfg->hrtf;
+	engine_set_hrtf_loader(core_engine(core), hrtf_cache_get, &s->hrtf);
 	/* what each node kind costs to render here, for the render load quotas */
 	s->costs = cost_measure(engine_sample_rate(core_engine(core)),
 				engine_channels(core_engine(core)));
@@ -881,6 +883,7 @@ void server_free(struct server *s)
 	}
 	decode_free(s->decode);
 	cost_free(s->costs);
+	hrtf_cache_fini(&s->hrtf);	/* the engine keeps its own reference */
 	/* the nodes go with the engine; buffers are ours */
 	session_collect(s, true);
 	if (s->listen_fd >= 0)

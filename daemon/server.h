@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "engine/error.h"
+#include "protocol/hrtf.h"
 
 struct core;
 struct cost_table;
@@ -47,6 +48,7 @@ struct server_limits {
 
 struct server_config {
 	const char *socket;		/* NULL: $AUDIOD_SOCKET, else $XDG_RUNTIME_DIR/audiod/socket */
+	const char *hrtf;		/* SOFA file; NULL: $AUDIOD_HRTF_SOFA, else the default */
 	struct server_limits limits;
 };
 
@@ -158,6 +160,7 @@ struct server {
 	struct decode *decode;
 	struct cost_table *costs;	/* per node kind, measured at startup */
 	struct persist *persist;	/* NULL: sessions are not kept across restarts */
+	struct hrtf_cache hrtf;		/* HRTF panners' filters, read on first use */
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
 	struct client *clients;

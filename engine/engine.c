@@ -9,6 +9,7 @@
 #include "buffer.h"
 #include "engine.h"
 #include "graph.h"
+#include "hrtf.h"
 #include "node.h"
 
 #define EVENT_CAP 1024	/* power of two */
@@ -67,6 +68,10 @@ struct engine {
 	struct node *batch_dead;	/* deleted during the batch, linked by model_next */
 	uint32_t next_id;
 	struct engine_limits limits;
+	/* HRTF grid: loaded on first need by the maker's loader, shared by every panner */
+	struct hrtf_set *(*hrtf_load)(void *data, double rate, struct error *err);
+	void *hrtf_data;
+	struct hrtf_set *hrtf;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
 
@@ -85,6 +90,26 @@ struct engine {
 };
 
 /* ---------------------------------------------------------------------------------------- */
+
+void engine_set_hrtf_loader(struct engine *e,
+			    struct hrtf_set *(*load)(void *data, double rate, struct error *err),
+			    void *data)
+{
+	e->hrtf_load = load;
+	e->hrtf_data = data;
+}
+
+struct hrtf_set *engine_hrtf(struct engine *e, struct error *err)
+{
+	if (e->hrtf == NULL && e->hrtf_load == NULL) {
+		err_set(err, ERR_NOT_SUPPORTED, "HRTF panning needs an HRTF dataset, and this "
+			"context has none");
+		return NULL;
+	}
+	if (e->hrtf == NULL && (e->hrtf = e->hrtf_load(e->hrtf_data, e->sample_rate, err)) == NULL)
+		return NULL;
+	return hrtf_set_ref(e->hrtf);
+}
 
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
 {
@@ -281,6 +306,7 @@ void engine_free(struct engine *e)
 		free(x);
 	}
 	plan_free(e->plan);
+	hrtf_set_unref(e->hrtf);
 	free(e->names);
 	bus_fini(&e->scratch);
 	bus_fini(&e->silent_out);

@@ -38,6 +38,16 @@ struct engine_limits {
 };
 void engine_set_limits(struct engine *e, const struct engine_limits *l);
 
+/* where HRTF panners get their filters (hrtf.h): load(data, rate, err) is called on the
+ * control side the first time one needs them and returns a set with one reference for the
+ * engine, or NULL with err set.  without a loader, panningModel "HRTF" is not_supported. */
+struct hrtf_set;
+void engine_set_hrtf_loader(struct engine *e,
+			    struct hrtf_set *(*load)(void *data, double rate, struct error *err),
+			    void *data);
+/* control: the engine's set, one more reference for the caller; NULL with err set */
+struct hrtf_set *engine_hrtf(struct engine *e, struct error *err);
+
 double engine_sample_rate(const struct engine *e);
 uint32_t engine_channels(const struct engine *e);
 /* render side: the first frame of the next quantum; control side may read it (atomic) */

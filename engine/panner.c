@@ -1,30 +1,26 @@
 /* PannerNode: the spec's azimuth/elevation, equal-power panning, distance models and sound cone,
- * plus HRTF panning from a SOFA dataset.
- * init, attribute checks/gets and fini: control thread (the SOFA file is read there).
- * process and attribute applies: render thread; no allocation, no locks, no library calls.
+ * plus HRTF panning.
+ * init, attribute checks/gets and fini: control thread.  process and attribute applies:
+ * render thread; no allocation, no locks, no library calls.
  *
- * HRTF data: the file named by the environment variable AUDIOD_HRTF_SOFA, else
- * /usr/share/libmysofa/default.sofa.  libmysofa opens it resampled to the context rate, then
- * the filters are sampled on a fixed azimuth/elevation grid (with libmysofa's interpolation)
- * and the handle is closed again: the render side only interpolates between grid points, and
- * one grid is shared by all HRTF panners of an engine (opening a file takes ~0.4 s). */
+ * HRTF data: a grid of filters (hrtf.h) the engine gets from the loader its maker gave it
+ * (engine_hrtf); the render side only interpolates between grid points, and one grid is
+ * shared by all HRTF panners of an engine. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <mysofa.h>
-
 #include "engine.h"
+#include "hrtf.h"
 #include "node.h"
 #include "panner.h"
 
-#define HRTF_DEFAULT_PATH "/usr/share/libmysofa/default.sofa"
-#define GRID_STEP 5				/* degrees between grid directions */
-#define GRID_AZ (360 / GRID_STEP)		/* azimuths 0 .. 355 */
-#define GRID_EL (180 / GRID_STEP + 1)		/* elevations -90 .. 90 */
-#define TAPS_MAX 1024
+#define GRID_STEP HRTF_GRID_STEP
+#define GRID_AZ HRTF_GRID_AZ
+#define GRID_EL HRTF_GRID_EL
+#define TAPS_MAX HRTF_TAPS_MAX
 
 enum { POS_X, POS_Y, POS_Z, ORI_X, ORI_Y, ORI_Z, N_PARAMS };
 enum { L_POS_X, L_POS_Y, L_POS_Z, L_FWD_X, L_FWD_Y, L_FWD_Z, L_UP_X, L_UP_Y, L_UP_Z, L_N };
@@ -55,14 +51,6 @@ static const float listener_defaults[L_N] = { 0, 0, 0, 0, 0, -1, 0, 1, 0 };
 
 /* filters on the grid: ir[((el * GRID_AZ + az) * 2 + ear) * taps], azimuth counter-clockwise
  * from the front as SOFA counts it; shared by the panners of one engine (control-side count) */
-struct hrtf_set {
-	int refs;
-	double rate;
-	char *path;
-	uint32_t taps;
-	float *ir;
-};
-
 struct panner {
 	struct node node;
 	/* control model */
@@ -397,7 +385,7 @@ static void equalpower_process(struct panner *p, const struct render_ctx *ctx)
 /* grid filter at (el index, az index), ear */
 static const float *grid_ir(const struct hrtf_set *h, int ei, int ai, int ear)
 {
-	return h->ir + ((size_t)(ei * GRID_AZ + ai) * 2 + (size_t)ear) * h->taps;
+	return hrtf_set_ir(h, ei, ai, ear);
 }
 
 /* bilinear interpolation between the four grid directions around (az, el) (Web Audio
@@ -548,129 +536,10 @@ static void panner_process(struct node *n, const struct render_ctx *ctx)
 
 /* --- the HRTF dataset (control side) ------------------------------------------------------ */
 
-static const char *hrtf_path(void)
-{
-	const char *s = getenv("AUDIOD_HRTF_SOFA");
-
-	return s && s[0] ? s : HRTF_DEFAULT_PATH;
-}
-
-static void hrtf_unref(struct hrtf_set *h)
-{
-	if (h == NULL || --h->refs > 0)
-		return;
-	free(h->ir);
-	free(h->path);
-	free(h);
-}
-
-struct hrtf_share {
-	const char *path;
-	double rate;
-	struct hrtf_set *found;
-};
-
-static void hrtf_share_visit(struct node *m, void *data)
-{
-	struct hrtf_share *s = data;
-	const struct panner *q = (const struct panner *)m;
-
-	if (s->found || m->kind != &panner_kind || !q->hrtf_m)
-		return;
-	if (q->hrtf_m->rate == s->rate && strcmp(q->hrtf_m->path, s->path) == 0)
-		s->found = q->hrtf_m;
-}
-
-/* samples the dataset on the grid; the filters are cut to about 5.3 ms (256 taps at 48 kHz,
- * past 99.8% of the KEMAR set's energy) with a short fade so the cut does not click */
-static struct hrtf_set *hrtf_build(struct MYSOFA_EASY *easy, int len, double rate,
-				   const char *path, struct error *err)
-{
-	struct hrtf_set *h = calloc(1, sizeof(*h));
-	uint32_t taps = (uint32_t)ceil(256 * rate / 48000), fade;
-	float *l = malloc(sizeof(float) * (size_t)len), *r = malloc(sizeof(float) * (size_t)len);
-	const float *sp = easy->hrtf->SourcePosition.values;
-	double radius = sp ? sqrt(sp[0] * sp[0] + sp[1] * sp[1] + sp[2] * sp[2]) : 1;
-
-	if (taps > (uint32_t)len)
-		taps = (uint32_t)len;
-	if (taps > TAPS_MAX)
-		taps = TAPS_MAX;
-	if (!(radius > 0))
-		radius = 1;
-	fade = taps / 16;
-	if (h)
-		h->ir = calloc((size_t)GRID_EL * GRID_AZ * 2 * taps, sizeof(float));
-	if (h)
-		h->path = strdup(path);
-	if (!h || !h->ir || !h->path || !l || !r) {
-		free(l);
-		free(r);
-		if (h) {
-			free(h->ir);
-			free(h->path);
-			free(h);
-		}
-		err_set(err, ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	h->refs = 1;
-	h->rate = rate;
-	h->taps = taps;
-	for (int ei = 0; ei < GRID_EL; ei++) {
-		double el = (ei * GRID_STEP - 90) * M_PI / 180;
-		for (int ai = 0; ai < GRID_AZ; ai++) {
-			double az = ai * GRID_STEP * M_PI / 180;
-			float dl = 0, dr = 0;
-			mysofa_getfilter_float(easy, (float)(radius * cos(el) * cos(az)),
-					       (float)(radius * cos(el) * sin(az)),
-					       (float)(radius * sin(el)), l, r, &dl, &dr);
-			for (int ear = 0; ear < 2; ear++) {
-				float *dst = (float *)grid_ir(h, ei, ai, ear);
-				const float *src = ear ? r : l;
-				double dsec = ear ? dr : dl;
-				long shift = dsec > 0 ? lround(dsec * rate) : 0;
-				for (uint32_t k = 0; k < taps; k++) {
-					long s = (long)k - shift;
-					float v = s >= 0 ? src[s] : 0.0f;
-					if (k >= taps - fade)
-						v *= (float)(0.5 + 0.5 * cos(M_PI * (k - (taps - fade) + 1) /
-									 (fade + 1)));
-					dst[k] = v;
-				}
-			}
-		}
-	}
-	free(l);
-	free(r);
-	return h;
-}
-
-/* the engine's dataset when another panner has it, else read from the file */
+/* the engine's grid for the node's rate (one reference), from its maker's loader */
 static struct hrtf_set *hrtf_get(struct node *n, struct error *err)
 {
-	struct hrtf_share s = { .path = hrtf_path(), .rate = n->sample_rate };
-	struct MYSOFA_EASY *easy;
-	struct hrtf_set *h;
-	int len = 0, code = 0;
-
-	if (n->engine)
-		engine_foreach_node(n->engine, hrtf_share_visit, &s);
-	if (s.found) {
-		s.found->refs++;
-		return s.found;
-	}
-	easy = mysofa_open(s.path, (float)n->sample_rate, &len, &code);
-	if (easy == NULL || len <= 0) {
-		if (easy)
-			mysofa_close(easy);
-		err_set(err, ERR_IO, "cannot load the HRTF dataset \"%s\" (libmysofa error %d); "
-			"set AUDIOD_HRTF_SOFA to a SOFA file", s.path, code);
-		return NULL;
-	}
-	h = hrtf_build(easy, len, n->sample_rate, s.path, err);
-	mysofa_close(easy);
-	return h;
+	return engine_hrtf(n->engine, err);
 }
 
 /* --- attributes (control side checks, render side applies) ------------------------------- */
@@ -916,7 +785,7 @@ static void panner_fini(struct node *n)
 {
 	struct panner *p = (struct panner *)n;
 
-	hrtf_unref(p->hrtf_m);
+	hrtf_set_unref(p->hrtf_m);
 	p->hrtf_m = NULL;
 }
 

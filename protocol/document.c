@@ -19,6 +19,7 @@
 #include "protocol/codec.h"
 #include "protocol/denormal.h"
 #include "protocol/document.h"
+#include "protocol/hrtf.h"
 #include "protocol/jsonstrict.h"
 
 #define DOC_MIN_RATE 8000.0
@@ -53,6 +54,7 @@ struct document {
 	uint64_t length;		/* frames */
 	struct json_object *root;	/* held: events and probes point into it */
 	struct codec_env env;
+	struct hrtf_cache hrtf;		/* HRTF panners' filters: $AUDIOD_HRTF_SOFA or default */
 
 	struct doc_buffer *buffers;
 	size_t n_buffers;
@@ -613,6 +615,7 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 	d->e = engine_new(d->rate, d->channels, err);
 	if (d->e == NULL)
 		goto fail;
+	engine_set_hrtf_loader(d->e, hrtf_cache_get, &d->hrtf);
 	/* the order §6 gives: buffers, nodes (options, props, params), the listener,
 	 * connections, then start/stop; events and probes are checked now, applied later */
 	if (load_buffers(d, base_dir, err) < 0)
@@ -743,6 +746,7 @@ void document_free(struct document *d)
 	/* the engine first: its nodes may hold references to the buffers */
 	if (d->e)
 		engine_free(d->e);
+	hrtf_cache_fini(&d->hrtf);
 	for (i = 0; i < d->n_buffers; i++)
 		audio_buffer_unref(d->buffers[i].buf);
 	free(d->buffers);

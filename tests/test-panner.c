@@ -15,6 +15,7 @@
 
 #include "engine/engine.h"
 #include "engine/panner.h"
+#include "protocol/hrtf.h"
 #include "graph-helpers.h"
 
 #define TOL 1e-6
@@ -227,10 +228,22 @@ static void param(struct engine *e, const char *target, const char *method, doub
 }
 
 /* a ConstantSourceNode of `offset` through a PannerNode to a stereo destination */
+/* the default dataset, read once for the whole run, as the daemon's cache does */
+static struct hrtf_cache default_hrtf;
+
+static struct engine *test_engine(struct error *err)
+{
+	struct engine *e = engine_new(48000, 2, err);
+
+	if (e)
+		engine_set_hrtf_loader(e, hrtf_cache_get, &default_hrtf);
+	return e;
+}
+
 static struct engine *rig(double offset, const struct option *opts, size_t n)
 {
 	struct error err = { 0 };
-	struct engine *e = engine_new(48000, 2, &err);
+	struct engine *e = test_engine(&err);
 	struct option o = num("offset", offset);
 
 	assert_non_null(e);
@@ -307,7 +320,7 @@ static void test_listener_params_move_the_scene(void **state)
 static void test_listener_cannot_be_created_or_deleted(void **state)
 {
 	struct error err = { 0 };
-	struct engine *e = engine_new(48000, 2, &err);
+	struct engine *e = test_engine(&err);
 	struct engine_op *op = NULL;
 
 	(void)state;
@@ -321,7 +334,7 @@ static void test_listener_cannot_be_created_or_deleted(void **state)
 static void test_node_stereo_input(void **state)
 {
 	struct error err = { 0 };
-	struct engine *e = engine_new(48000, 2, &err);
+	struct engine *e = test_engine(&err);
 	struct option oc = num("offset", 0.25), om = num("numberOfInputs", 2);
 	struct option op[] = { num("positionX", -1), num("positionZ", -1),
 			       str("distanceModel", "exponential"), num("rolloffFactor", 0) };
@@ -362,7 +375,7 @@ static void test_node_cone_attenuates_away_from_listener(void **state)
 static void test_exceptions(void **state)
 {
 	struct error err = { 0 };
-	struct engine *e = engine_new(48000, 2, &err);
+	struct engine *e = test_engine(&err);
 	struct option o;
 
 	(void)state;
@@ -400,13 +413,28 @@ static void test_hrtf_missing_file_is_io_error_naming_it(void **state)
 {
 	struct error err = { 0 };
 	struct engine *e = engine_new(48000, 2, &err);
+	struct hrtf_cache missing = { 0 };
 	struct option o = str("panningModel", "HRTF");
 
 	(void)state;
+	engine_set_hrtf_loader(e, hrtf_cache_get, &missing);
 	setenv("AUDIOD_HRTF_SOFA", "/nonexistent/x.sofa", 1);
 	assert_int_equal(create_fails(e, "PannerNode", &o, 1, &err), ERR_IO);
 	assert_non_null(strstr(err.msg, "/nonexistent/x.sofa"));
 	unsetenv("AUDIOD_HRTF_SOFA");
+	engine_free(e);
+	hrtf_cache_fini(&missing);
+}
+
+/* the engine reads no files: without a loader from its maker there is no dataset */
+static void test_hrtf_without_a_loader_is_not_supported(void **state)
+{
+	struct error err = { 0 };
+	struct engine *e = engine_new(48000, 2, &err);
+	struct option o = str("panningModel", "HRTF");
+
+	(void)state;
+	assert_int_equal(create_fails(e, "PannerNode", &o, 1, &err), ERR_NOT_SUPPORTED);
 	engine_free(e);
 }
 
@@ -461,8 +489,12 @@ int main(void)
 		cmocka_unit_test(test_node_cone_attenuates_away_from_listener),
 		cmocka_unit_test(test_exceptions),
 		cmocka_unit_test(test_hrtf_missing_file_is_io_error_naming_it),
+		cmocka_unit_test(test_hrtf_without_a_loader_is_not_supported),
 		cmocka_unit_test(test_hrtf_right_source_louder_right),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	hrtf_cache_fini(&default_hrtf);
+	return failed;
 }
