@@ -175,6 +175,8 @@ static int take_at(struct req *r, struct error *err)
 		return -1;
 	if (t < 0)
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
+	if (t * rate > 0x1p62)	/* no frame counter gets there */
+		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
 	r->at = (uint64_t)ceil(t * rate);
 	if (t > 0 && t < now)
 		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "

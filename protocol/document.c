@@ -179,6 +179,10 @@ static int int_field(struct json_object *doc, const char *name, double def, doub
 	return 0;
 }
 
+/* events and probes further ahead than this (about 32 years) could not be turned into a
+ * frame at any rate */
+#define DOC_TIME_MAX 1e9
+
 /* the quantum boundary at or after time t: suspend() rounding.  a time that is a boundary
  * up to floating-point noise (0.08 s at 48 kHz) stays on that boundary. */
 static uint64_t quantum_frame(double t, double rate)
@@ -469,8 +473,9 @@ static int load_event(struct document *d, struct json_object *ev, size_t index,
 	if (codec_check_fields(ev, event_fields, COUNT(event_fields), p, err) < 0 ||
 	    codec_get_number(ev, "time", true, p, &t, err) < 0)
 		return -1;
-	if (t < 0)
-		return err_set(err, ERR_INVALID_VALUE, "%s.time: %g is negative", p, t);
+	if (t < 0 || t > DOC_TIME_MAX)
+		return err_set(err, ERR_INVALID_VALUE, "%s.time: %g is %s", p, t,
+			       t < 0 ? "negative" : "too far ahead (at most 1e9 s)");
 	codec_path_field(ap, sizeof(ap), p, "actions");
 	actions = get(ev, "actions");
 	if (actions == NULL)
@@ -524,8 +529,9 @@ static int load_probe(struct document *d, struct json_object *pr, size_t index,
 	    codec_get_string(pr, "node", true, p, &x->node, err) < 0 ||
 	    codec_get_string(pr, "method", true, p, &x->method, err) < 0)
 		return -1;
-	if (x->time < 0)
-		return err_set(err, ERR_INVALID_VALUE, "%s.time: %g is negative", p, x->time);
+	if (x->time < 0 || x->time > DOC_TIME_MAX)
+		return err_set(err, ERR_INVALID_VALUE, "%s.time: %g is %s", p, x->time,
+			       x->time < 0 ? "negative" : "too far ahead (at most 1e9 s)");
 	for (i = 0; i < COUNT(probe_methods); i++)
 		if (strcmp(x->method, probe_methods[i]) == 0)
 			break;

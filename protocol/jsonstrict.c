@@ -545,12 +545,14 @@ static int push(struct scan *s, bool object)
 static int close_object(struct scan *s)
 {
 	struct level *l = &s->stack[s->depth - 1];
-	struct key *k = s->keys + l->keys;
+	uint32_t i, n = s->n_keys - l->keys, dup = n;
+	/* no key read yet: the array may not even exist (no pointer arithmetic on NULL) */
+	struct key *k = n ? s->keys + l->keys : NULL;
 	char shown[KEY_SHOWN + 8];
 	struct text o = { .buf = shown, .size = sizeof(shown) };
-	uint32_t i, n = s->n_keys - l->keys, dup = n;
 
-	key_sort(s, k, n);
+	if (n > 1)
+		key_sort(s, k, n);
 	/* of several duplicates, the one met first in the text */
 	for (i = 1; i < n; i++)
 		if (k[i].len == k[i - 1].len &&

@@ -157,6 +157,12 @@ static void bad_documents_name_the_json_path(void **state)
 			  "nodes[0].parms: unknown field, did you mean \"params\"?");
 	expect_load_error("{\"sampleRate\":48000}", ERR_BAD_REQUEST,
 			  "length: missing required field");
+	/* found by fuzz-document: a time no frame counter reaches (it overflowed the frame) */
+	expect_load_error("{\"length\":10,\"events\":[{\"time\":3.75e302,\"actions\":[]}]}",
+			  ERR_INVALID_VALUE, "events[0].time: 3.75e+302 is too far ahead (at most 1e9 s)");
+	expect_load_error("{\"length\":10,\"events\":[{\"time\":384307168202282.4,"
+			  "\"actions\":[]}]}", ERR_INVALID_VALUE,
+			  "events[0].time: 3.84307e+14 is too far ahead (at most 1e9 s)");
 	expect_load_error("{\"length\":10,\"sampleRate\":4000}", ERR_INVALID_VALUE,
 			  "sampleRate: 4000 is outside the range [8000, 192000]");
 	expect_load_error("{\"length\":10,\"channels\":33}", ERR_INVALID_VALUE,

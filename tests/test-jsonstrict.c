@@ -76,6 +76,17 @@ static void valid_json_parses_to_json_c_tree_with_escapes_resolved(void **state)
 	json_object_put(o);
 }
 
+/* found by fuzz-document under UBSan: an object closing before any key was read anywhere
+ * did pointer arithmetic on the empty key table */
+static void objects_closing_before_any_key_parse(void **state)
+{
+	static const char *const texts[] = { "{}", "[1,{}]", "{\"a\":[{},{}]}", "[[{}],{}]" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		json_object_put(parse_ok(texts[i], strlen(texts[i])));
+}
+
 static void a_scalar_ending_the_text_parses_without_a_terminator(void **state)
 {
 	struct json_object *o = parse_ok("42", 2);
@@ -383,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_json_parses_to_json_c_tree_with_escapes_resolved),
 		cmocka_unit_test(a_scalar_ending_the_text_parses_without_a_terminator),
+		cmocka_unit_test(objects_closing_before_any_key_parse),
 		cmocka_unit_test(utf8_is_accepted_up_to_every_boundary_of_the_table),
 		cmocka_unit_test(invalid_utf8_is_a_parse_error_at_its_first_byte_not_quoted),
 		cmocka_unit_test(escaped_nul_is_refused_naming_the_json_path),
