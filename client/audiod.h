@@ -120,6 +120,17 @@ void audiod_set_timeout(audiod_conn *conn, int timeout_ms);
  * audiod_next_event(). */
 audiod_error audiod_request(audiod_conn *conn, json_object *req, json_object **reply);
 
+/* the most descriptors one request may carry: the daemon keeps no more waiting */
+#define AUDIOD_FDS_MAX 16
+
+/* audiod_request() passing open file descriptors along (SCM_RIGHTS) for the request's
+ * {"fd": K} BUFSPECs (PROTOCOL.md §6, §13): fds[K] is the one K names, so the daemon reads
+ * files it could not open itself.  the daemon gets its own copies: the caller still owns
+ * fds and closes them when it likes.  more than AUDIOD_FDS_MAX is AUDIOD_ERR_LIMIT and
+ * nothing is sent; n 0 is audiod_request(). */
+audiod_error audiod_request_fds(audiod_conn *conn, json_object *req, const int *fds, size_t n,
+				json_object **reply);
+
 /* the same with the request as JSON text (one object) */
 audiod_error audiod_request_text(audiod_conn *conn, const char *json, json_object **reply);
 
@@ -172,7 +183,10 @@ audiod_error audiod_start_buffer(audiod_conn *conn, const char *id, double when,
 audiod_error audiod_stop(audiod_conn *conn, const char *id, double when);
 /* spec is JSON text of a BUFSPEC (PROTOCOL.md §6) */
 audiod_error audiod_buffer(audiod_conn *conn, const char *name, const char *spec);
-/* a sound file; resample: convert to the context rate (decodeAudioData) */
+/* a sound file, opened here (read-only) and sent as a descriptor ({"fd":0}): it works when
+ * the daemon cannot see the path (PrivateTmp, ProtectHome).  resample: convert to the
+ * context rate (decodeAudioData).  a file that cannot be opened is AUDIOD_ERR_SYSTEM with
+ * errno set and the message naming it, and nothing is sent. */
 audiod_error audiod_buffer_file(audiod_conn *conn, const char *name, const char *path,
 				bool resample);
 audiod_error audiod_free_buffer(audiod_conn *conn, const char *name);

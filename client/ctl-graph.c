@@ -3,9 +3,13 @@
  * Audio words.  a plain single-threaded program. */
 #include "client/ctl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_ARGS 256
 
@@ -15,21 +19,29 @@ static int usage_error(struct ctl *ctl, const char *args)
 	return CTL_EXIT_USAGE;
 }
 
-/* sends req (consumed); prints the reply under --json; the exit status */
-static int finish(struct ctl *ctl, json_object *req)
+/* sends req (consumed) with the descriptors its {"fd": K} specs name (closed here); prints
+ * the reply under --json; the exit status */
+static int finish_fds(struct ctl *ctl, json_object *req, int *fds, size_t n_fds)
 {
 	json_object *reply;
-	int r;
+	int r = -1;
 
-	if (ctl_connect(ctl) < 0) {
+	if (ctl_connect(ctl) == 0) {
+		r = ctl_call_fds(ctl, req, fds, n_fds, &reply);
+		if (r == 0 && ctl->json)
+			ctl_print_json(reply);
+		json_object_put(reply);
+	} else {
 		json_object_put(req);
-		return CTL_EXIT_FAIL;
 	}
-	r = ctl_call(ctl, req, &reply);
-	if (r == 0 && ctl->json)
-		ctl_print_json(reply);
-	json_object_put(reply);
+	for (size_t i = 0; i < n_fds; i++)
+		close(fds[i]);
 	return r == 0 ? 0 : CTL_EXIT_FAIL;
+}
+
+static int finish(struct ctl *ctl, json_object *req)
+{
+	return finish_fds(ctl, req, NULL, 0);
 }
 
 static void add_string(json_object *obj, const char *key, const char *value)
@@ -306,15 +318,22 @@ int ctl_buffer_main(struct ctl *ctl, int argc, char **argv)
 	bool native = false;
 	const struct ctl_opt opts[] = { { "native-rate", NULL, &native }, { NULL } };
 	json_object *req, *spec;
-	char *pos[MAX_ARGS], *path;
-	int n_pos;
+	char *pos[MAX_ARGS];
+	int n_pos, fd = -1;
 
 	if (ctl_scan(ctl, argc, argv, opts, pos, MAX_ARGS, &n_pos) < 0 || n_pos < 2 ||
 	    (n_pos > 2 && !is_generator(pos[1])))
 		return usage_error(ctl, "NAME FILE|GENERATOR|JSON [KEY=VALUE...] [--native-rate]");
-	/* the generator's defaults need the context's rate from the hello */
-	if (ctl_connect(ctl) < 0)
+	/* a file is opened here and sent as a descriptor: the daemon may not see our paths.
+	 * one we cannot open is reported before we connect */
+	if (!is_generator(pos[1]) && pos[1][0] != '{' && (fd = ctl_open_sound(ctl, pos[1])) < 0)
 		return CTL_EXIT_FAIL;
+	/* the generator's defaults need the context's rate from the hello */
+	if (ctl_connect(ctl) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return CTL_EXIT_FAIL;
+	}
 	if (is_generator(pos[1])) {
 		spec = generator_spec(ctl, pos, n_pos);
 		if (spec == NULL)
@@ -327,16 +346,14 @@ int ctl_buffer_main(struct ctl *ctl, int argc, char **argv)
 		}
 	} else {
 		spec = json_object_new_object();
-		path = ctl_absolute(pos[1]);
-		add_string(spec, "file", path);
-		free(path);
+		json_object_object_add(spec, "fd", json_object_new_int(0));
 		if (!native)
 			json_object_object_add(spec, "resample", json_object_new_boolean(1));
 	}
 	req = ctl_op("buffer");
 	add_string(req, "name", pos[0]);
 	json_object_object_add(req, "spec", spec);
-	return finish(ctl, req);
+	return finish_fds(ctl, req, &fd, fd >= 0 ? 1 : 0);
 }
 
 int ctl_free_buffer_main(struct ctl *ctl, int argc, char **argv)
@@ -591,31 +608,62 @@ int ctl_save_main(struct ctl *ctl, int argc, char **argv)
 	return r < 0 ? CTL_EXIT_FAIL : 0;
 }
 
-/* relative buffer files are relative to the document's folder; the daemon does not know it */
-static void absolute_buffers(json_object *doc, const char *doc_path)
+/* a buffer's {"file": F} (relative to dir), as the daemon would take it: "generate" wins */
+static const char *buffer_file(json_object *spec)
 {
-	json_object *buffers, *file;
-	char *copy, *dir, *abs;
+	json_object *file;
 
+	if (!json_object_is_type(spec, json_type_object) ||
+	    json_object_object_get_ex(spec, "generate", NULL) ||
+	    !json_object_object_get_ex(spec, "file", &file) ||
+	    !json_object_is_type(file, json_type_string) || json_object_get_string(file)[0] == '\0')
+		return NULL;
+	return json_object_get_string(file);
+}
+
+/* the document's buffer files are opened here and go as descriptors ({"file": F} becomes
+ * {"fd": K}): the daemon may not see our paths (PrivateTmp, ProtectHome).  relative files
+ * are relative to the document's folder (dir).  past AUDIOD_FDS_MAX files, the rest go as
+ * absolute paths for the daemon to open.  -1 (printed, fds closed) when one cannot be opened */
+static int open_buffers(struct ctl *ctl, json_object *doc, const char *doc_name,
+			const char *dir, int *fds, size_t *n)
+{
+	json_object *buffers;
+	const char *file;
+	char *full;
+	int fd;
+
+	*n = 0;
 	if (!json_object_object_get_ex(doc, "buffers", &buffers) ||
 	    !json_object_is_type(buffers, json_type_object))
-		return;
-	copy = ctl_absolute(doc_path);
-	if (copy == NULL)
-		return;
-	dir = dirname(copy);
+		return 0;
 	json_object_object_foreach(buffers, name, spec) {
-		(void)name;
-		if (!json_object_object_get_ex(spec, "file", &file) ||
-		    !json_object_is_type(file, json_type_string) ||
-		    json_object_get_string(file)[0] == '/')
+		if ((file = buffer_file(spec)) == NULL)
 			continue;
-		if (asprintf(&abs, "%s/%s", dir, json_object_get_string(file)) < 0)
+		if (file[0] == '/' || asprintf(&full, "%s/%s", dir, file) < 0)
+			full = strdup(file);
+		if (full == NULL)
 			continue;
-		json_object_object_add(spec, "file", json_object_new_string(abs));
-		free(abs);
+		if (*n == AUDIOD_FDS_MAX) {
+			json_object_object_add(spec, "file", json_object_new_string(full));
+			free(full);
+			continue;
+		}
+		fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			fprintf(stderr, "audioctl load: %s: buffers.%s: %s: %s\n", doc_name, name,
+				full, strerror(errno));
+			free(full);
+			while (*n > 0)
+				close(fds[--*n]);
+			return -1;
+		}
+		free(full);
+		json_object_object_del(spec, "file");
+		json_object_object_add(spec, "fd", json_object_new_int((int)*n));
+		fds[(*n)++] = fd;
 	}
-	free(copy);
+	return 0;
 }
 
 int ctl_load_main(struct ctl *ctl, int argc, char **argv)
@@ -623,8 +671,9 @@ int ctl_load_main(struct ctl *ctl, int argc, char **argv)
 	bool replace = false;
 	const struct ctl_opt opts[] = { { "replace", NULL, &replace }, { NULL } };
 	json_object *doc, *req;
-	char *pos[1], *text;
-	int n_pos;
+	char *pos[1], *text, *abs, cwd[PATH_MAX];
+	int n_pos, r, fds[AUDIOD_FDS_MAX];
+	size_t n_fds = 0;
 
 	if (ctl_scan(ctl, argc, argv, opts, pos, 1, &n_pos) < 0 || n_pos != 1)
 		return usage_error(ctl, "FILE [--replace]");
@@ -637,13 +686,23 @@ int ctl_load_main(struct ctl *ctl, int argc, char **argv)
 		json_object_put(doc);
 		return CTL_EXIT_FAIL;
 	}
-	if (strcmp(pos[0], "-") != 0)
-		absolute_buffers(doc, pos[0]);
+	/* the document's folder; for standard input, ours */
+	if (strcmp(pos[0], "-") == 0)
+		abs = strdup(getcwd(cwd, sizeof(cwd)) != NULL ? cwd : ".");
+	else
+		abs = ctl_absolute(pos[0]);
+	r = abs == NULL ? -1 : open_buffers(ctl, doc, pos[0], strcmp(pos[0], "-") == 0 ? abs :
+					    dirname(abs), fds, &n_fds);
+	free(abs);
+	if (r < 0) {
+		json_object_put(doc);
+		return CTL_EXIT_FAIL;
+	}
 	req = ctl_op("load");
 	json_object_object_add(req, "document", doc);
 	if (replace)
 		json_object_object_add(req, "replace", json_object_new_boolean(1));
-	return finish(ctl, req);
+	return finish_fds(ctl, req, fds, n_fds);
 }
 
 /* a DOT string literal's inside: quotes and backslashes escaped */

@@ -41,18 +41,18 @@ static json_object *named_op(const char *op, const char *key, const char *name)
 	return req;
 }
 
-static int build(struct ctl *ctl, struct play *p, const char *file, bool loop, double gain,
+/* the file goes as its open descriptor (fd): the daemon reads what we can open, even where
+ * it cannot see the path (PrivateTmp, ProtectHome) */
+static int build(struct ctl *ctl, struct play *p, int fd, bool loop, double gain,
 		 bool with_gain)
 {
 	json_object *req, *spec = json_object_new_object(), *options;
-	char *path = ctl_absolute(file);
 
-	json_object_object_add(spec, "file", json_object_new_string(path));
+	json_object_object_add(spec, "fd", json_object_new_int(0));
 	json_object_object_add(spec, "resample", json_object_new_boolean(1));
-	free(path);
 	req = named_op("buffer", "name", p->src);
 	json_object_object_add(req, "spec", spec);
-	if (ctl_call(ctl, req, NULL) < 0)
+	if (ctl_call_fds(ctl, req, &fd, 1, NULL) < 0)
 		return -1;
 	p->have_buffer = true;
 
@@ -162,7 +162,7 @@ int ctl_play_main(struct ctl *ctl, int argc, char **argv)
 	audiod_error err;
 	double gain = 1.0;
 	char *pos[1];
-	int n_pos, r = 0;
+	int n_pos, r = 0, fd;
 
 	if (ctl_scan(ctl, argc, argv, opts, pos, 1, &n_pos) < 0 || n_pos != 1) {
 		fprintf(stderr, "usage: audioctl play FILE [--no-wait] [--loop] [--gain G]\n");
@@ -170,24 +170,26 @@ int ctl_play_main(struct ctl *ctl, int argc, char **argv)
 	}
 	if (gain_text != NULL && ctl_number(ctl, "--gain", gain_text, &gain) < 0)
 		return CTL_EXIT_USAGE;
-	if (access(pos[0], R_OK) < 0) {
-		fprintf(stderr, "audioctl play: %s: %s\n", pos[0], strerror(errno));
+	if ((fd = ctl_open_sound(ctl, pos[0])) < 0)
 		return CTL_EXIT_FAIL;
-	}
 	if (no_wait && ctl->ephemeral)
 		fprintf(stderr, "audioctl play: warning: an ephemeral session ends when we leave, "
 			"and the sound with it\n");
 	snprintf(p.src, sizeof(p.src), "play-%ld", (long)getpid());
 	snprintf(p.gain, sizeof(p.gain), "%s-gain", p.src);
-	if (ctl_connect(ctl) < 0)
+	if (ctl_connect(ctl) < 0) {
+		close(fd);
 		return CTL_EXIT_FAIL;
+	}
 	catch_signals();
 	if (!no_wait && (err = audiod_subscribe(ctl->conn, ended)) != AUDIOD_OK) {
 		ctl_print_error(ctl, err);
+		close(fd);
 		return CTL_EXIT_FAIL;
 	}
-	if (build(ctl, &p, pos[0], loop, gain, gain_text != NULL) < 0 ||
-	    ctl_call(ctl, named_op("start", "id", p.src), NULL) < 0) {
+	r = build(ctl, &p, fd, loop, gain, gain_text != NULL);
+	close(fd);	/* the daemon has its own */
+	if (r < 0 || ctl_call(ctl, named_op("start", "id", p.src), NULL) < 0) {
 		cleanup(ctl, &p);
 		return CTL_EXIT_FAIL;
 	}

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -153,12 +154,18 @@ void ctl_print_error(struct ctl *ctl, audiod_error err)
 
 int ctl_call(struct ctl *ctl, json_object *req, json_object **reply)
 {
+	return ctl_call_fds(ctl, req, NULL, 0, reply);
+}
+
+int ctl_call_fds(struct ctl *ctl, json_object *req, const int *fds, size_t n,
+		 json_object **reply)
+{
 	json_object *r = NULL;
 	audiod_error err;
 
 	json_object *w;
 
-	err = audiod_request(ctl->conn, req, &r);
+	err = audiod_request_fds(ctl->conn, req, fds, n, &r);
 	json_object_put(req);
 	if (err != AUDIOD_OK) {
 		if (ctl->json && r != NULL)
@@ -458,6 +465,15 @@ char *ctl_read_file(struct ctl *ctl, const char *path)
 	if (f != stdin)
 		fclose(f);
 	return buf;
+}
+
+int ctl_open_sound(struct ctl *ctl, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		fprintf(stderr, "audioctl %s: %s: %s\n", ctl->command, path, strerror(errno));
+	return fd;
 }
 
 char *ctl_absolute(const char *path)

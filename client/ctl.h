@@ -49,6 +49,15 @@ int ctl_connect(struct ctl *ctl);
  * returns -1 (reply, if wanted, is still set when one came) */
 int ctl_call(struct ctl *ctl, json_object *req, json_object **reply);
 
+/* the same with open descriptors passed along for the request's {"fd": K} specs (fds[K]);
+ * they stay the caller's */
+int ctl_call_fds(struct ctl *ctl, json_object *req, const int *fds, size_t n,
+		 json_object **reply);
+
+/* opens a sound file to pass its descriptor (the daemon may not see our paths); prints
+ * "audioctl CMD: FILE: why" and returns -1 when it cannot */
+int ctl_open_sound(struct ctl *ctl, const char *path);
+
 /* prints an error reported by libaudiod for the last call */
 void ctl_print_error(struct ctl *ctl, audiod_error err);
 

@@ -388,19 +388,50 @@ static audiod_error conn_pump(audiod_conn *conn, int64_t deadline, bool retry_ei
 
 /* --- writing --- */
 
-static audiod_error conn_write(audiod_conn *conn, const char *buf, size_t len)
+/* send, with the descriptors (n_fds > 0) as SCM_RIGHTS on the same call: the daemon queues
+ * what comes with the bytes of a request for that request (PROTOCOL.md §6) */
+static ssize_t send_fds(int fd, const char *buf, size_t len, const int *fds, size_t n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(AUDIOD_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (n_fds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, n_fds * sizeof(int));
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* writes all of buf; the descriptors go with the first bytes that leave */
+static audiod_error conn_write(audiod_conn *conn, const char *buf, size_t len, const int *fds,
+			       size_t n_fds)
 {
 	struct pollfd pfd = { .fd = conn->fd, .events = POLLOUT | POLLIN };
 	audiod_error err;
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(conn->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send_fds(conn->fd, buf, len, fds, n_fds);
 		if (n >= 0) {
 			buf += n;
 			len -= (size_t)n;
+			n_fds = 0;	/* they went with those bytes */
 			continue;
 		}
+		if (errno == EBADF && n_fds > 0)
+			return conn_fail(conn, AUDIOD_ERR_SYSTEM, "passing descriptors to audiod: "
+					 "one of them is not open");
 		if (errno == EPIPE || errno == ECONNRESET)
 			return conn_fail(conn, AUDIOD_ERR_DISCONNECTED,
 					 "audiod closed the connection");
@@ -436,8 +467,8 @@ static bool id_names_a_node(json_object *req)
 	return false;
 }
 
-static audiod_error send_request(audiod_conn *conn, json_object *req, bool by_send,
-				 struct pending **out)
+static audiod_error send_request(audiod_conn *conn, json_object *req, const int *fds,
+				 size_t n_fds, bool by_send, struct pending **out)
 {
 	struct pending *p;
 	json_object *id;
@@ -449,6 +480,9 @@ static audiod_error send_request(audiod_conn *conn, json_object *req, bool by_se
 	conn->msg[0] = '\0';
 	if (req == NULL || !json_object_is_type(req, json_type_object))
 		return conn_fail(conn, AUDIOD_ERR_BAD_REQUEST, "a request must be a JSON object");
+	if (n_fds > AUDIOD_FDS_MAX)
+		return conn_fail(conn, AUDIOD_ERR_LIMIT, "%zu descriptors: a request carries at "
+				 "most %d", n_fds, AUDIOD_FDS_MAX);
 	if (!json_object_object_get_ex(req, "id", &id) && !id_names_a_node(req)) {
 		id = json_object_new_int64(conn->next_id++);
 		json_object_object_add(req, "id", id);
@@ -464,7 +498,7 @@ static audiod_error send_request(audiod_conn *conn, json_object *req, bool by_se
 	}
 	memcpy(line, text, len);
 	line[len] = '\n';
-	err = conn_write(conn, line, len + 1);
+	err = conn_write(conn, line, len + 1, fds, n_fds);
 	free(line);
 	if (err != AUDIOD_OK) {
 		free(p);
@@ -547,12 +581,18 @@ static audiod_error wait_reply(audiod_conn *conn, struct pending *p, json_object
 
 audiod_error audiod_request(audiod_conn *conn, json_object *req, json_object **reply)
 {
+	return audiod_request_fds(conn, req, NULL, 0, reply);
+}
+
+audiod_error audiod_request_fds(audiod_conn *conn, json_object *req, const int *fds, size_t n,
+				json_object **reply)
+{
 	struct pending *p;
 	audiod_error err;
 
 	if (reply != NULL)
 		*reply = NULL;
-	if ((err = send_request(conn, req, false, &p)) != AUDIOD_OK)
+	if ((err = send_request(conn, req, fds, n, false, &p)) != AUDIOD_OK)
 		return err;
 	return wait_reply(conn, p, reply, true);
 }
@@ -578,7 +618,7 @@ audiod_error audiod_send(audiod_conn *conn, json_object *req)
 {
 	struct pending *p;
 
-	return send_request(conn, req, true, &p);
+	return send_request(conn, req, NULL, 0, true, &p);
 }
 
 audiod_error audiod_recv_reply(audiod_conn *conn, json_object **reply)
@@ -1016,17 +1056,30 @@ audiod_error audiod_buffer(audiod_conn *conn, const char *name, const char *spec
 	return call_with_json(conn, req, "spec", spec, NULL);
 }
 
+/* the file is opened here and its descriptor sent: the daemon may not see our files (its
+ * unit's PrivateTmp, ProtectHome) and learns nothing of the paths we can open */
 audiod_error audiod_buffer_file(audiod_conn *conn, const char *name, const char *path,
 				bool resample)
 {
-	json_object *req = op_new("buffer"), *spec = json_object_new_object();
+	json_object *req, *spec;
+	audiod_error err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
+	if (fd < 0) {
+		conn->msg[0] = '\0';
+		return conn_fail_errno(conn, path);
+	}
+	req = op_new("buffer");
+	spec = json_object_new_object();
 	add_string(req, "name", name);
-	add_string(spec, "file", path);
+	json_object_object_add(spec, "fd", json_object_new_int(0));
 	if (resample)
 		json_object_object_add(spec, "resample", json_object_new_boolean(1));
 	json_object_object_add(req, "spec", spec);
-	return call(conn, req, NULL);
+	err = audiod_request_fds(conn, req, &fd, 1, NULL);
+	json_object_put(req);
+	close(fd);	/* the daemon has its own */
+	return err;
 }
 
 audiod_error audiod_free_buffer(audiod_conn *conn, const char *name)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -18,6 +19,7 @@
 #include "engine/wave.h"
 #include "engine/node.h"
 #include "log.h"
+#include "persist.h"
 #include "protocol/codec.h"
 #include "protocol/bufspec.h"
 #include "protocol/document.h"
@@ -47,6 +49,7 @@ struct req {
 	size_t n_bufs;
 	char **buf_names;
 	struct audio_buffer **bufs;
+	char **copies;			/* their copies (read from descriptors), or NULL */
 };
 
 static int reply(struct req *r, struct json_object *o)
@@ -449,10 +452,188 @@ static uint64_t buffer_budget(struct req *r, const char *replacing)
 	return left < all ? left : all;
 }
 
+/* --- descriptors a request sent ------------------------------------------------------------ */
+
+/* what a request took from its connection's descriptor queue (PROTOCOL.md §6): fd[K] for
+ * the spec {"fd": K}; -1 once closed or handed on */
+struct req_fds {
+	int fd[SERVER_FDS_MAX];
+	uint32_t n;
+};
+
+static void fds_close(struct req_fds *f)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+	f->n = 0;
+}
+
+/* the first n waiting descriptors of c into f, the rest moved up */
+static void fds_dequeue(struct client *c, uint32_t n, struct req_fds *f)
+{
+	memcpy(f->fd, c->fds, n * sizeof(int));
+	f->n = n;
+	c->n_fds -= n;
+	memmove(c->fds, c->fds + n, c->n_fds * sizeof(int));
+}
+
+/* the descriptors the specs of a request name */
+struct fd_scan {
+	uint64_t need;			/* 1 + the largest K named; 0: none */
+	bool used[SERVER_FDS_MAX];	/* K named, for those that can have come */
+	struct error err;		/* the first malformed or repeated "fd" */
+};
+
+static void scan_spec(struct fd_scan *x, struct json_object *spec, const char *path)
+{
+	struct error e = { 0 };
+	uint32_t k;
+	int named = bufspec_fd_index(spec, path, &k, &e);
+
+	if (named < 0 && x->err.code == ERR_OK)
+		x->err = e;
+	if (named <= 0)
+		return;
+	if ((uint64_t)k + 1 > x->need)
+		x->need = (uint64_t)k + 1;
+	if (k >= SERVER_FDS_MAX)
+		return;	/* more than can be waiting: refused below, as not sent */
+	if (x->used[k] && x->err.code == ERR_OK)
+		err_set(&x->err, ERR_BAD_REQUEST, "%s.fd: fd %u is named by another buffer of the "
+			"request too: each descriptor serves one buffer", path, k);
+	x->used[k] = true;
+}
+
+/* a request naming descriptors ({"fd": K} in spec, or in the buffers of a document) takes
+ * the first 1 + (the largest K) waiting on its connection, whatever else is wrong with it,
+ * so that the next request's descriptors are its own.  those no spec names are closed at
+ * once.  0 with f holding them (n 0: none named), or -1 with err set and nothing kept:
+ * limit when descriptors were dropped (all waiting go: the queue no longer lines up with
+ * the requests), bad_request when fewer came than named or a spec's "fd" is malformed */
+static int fds_take(struct req *r, struct json_object *spec, struct json_object *buffers,
+		    const char *path, struct req_fds *f, struct error *err)
+{
+	struct client *c = r->c;
+	struct fd_scan x = { 0 };
+	char p[CODEC_PATH_MAX];
+	struct req_fds all;
+
+	f->n = 0;
+	if (spec != NULL)
+		scan_spec(&x, spec, path);
+	if (json_object_is_type(buffers, json_type_object)) {
+		json_object_object_foreach(buffers, key, val) {
+			codec_path_field(p, sizeof(p), path, key);
+			scan_spec(&x, val, p);
+		}
+	}
+	if (x.need == 0 && x.err.code == ERR_OK)
+		return 0;
+	if (c->fds_dropped) {
+		c->fds_dropped = false;
+		fds_dequeue(c, c->n_fds, &all);
+		fds_close(&all);
+		return err_set(err, ERR_LIMIT, "%s: more than %d descriptors came to this connection "
+			       "before requests took them: those past %d were closed, and the rest "
+			       "now too; send them again", path, SERVER_FDS_MAX, SERVER_FDS_MAX);
+	}
+	fds_dequeue(c, x.need < c->n_fds ? (uint32_t)x.need : c->n_fds, f);
+	if (x.err.code != ERR_OK) {
+		fds_close(f);
+		*err = x.err;
+		return -1;
+	}
+	if (x.need > f->n) {
+		uint32_t got = f->n;
+
+		fds_close(f);
+		if (got == 0)
+			return err_set(err, ERR_BAD_REQUEST, "%s: fd %llu: no descriptor came with "
+				       "the request", path, (unsigned long long)(x.need - 1));
+		return err_set(err, ERR_BAD_REQUEST, "%s: fd %llu: only %u descriptor%s came with "
+			       "the request", path, (unsigned long long)(x.need - 1), got,
+			       got == 1 ? "" : "s");
+	}
+	for (uint32_t k = 0; k < f->n; k++)
+		if (!x.used[k]) {
+			close(f->fd[k]);
+			f->fd[k] = -1;
+		}
+	return 0;
+}
+
+/* the descriptors go to the job (nothing left in f); with them, the folder for the copies
+ * of what is read from them */
+static int job_fds(struct req *r, struct decode_job *j, struct req_fds *f, const char *name)
+{
+	const char *dir = persist_buffers_dir(r->s->persist);
+
+	if (f->n == 0)
+		return 0;
+	j->fds = malloc(f->n * sizeof(int));
+	if (j->fds == NULL)
+		return -1;
+	memcpy(j->fds, f->fd, f->n * sizeof(int));
+	j->n_fds = f->n;
+	f->n = 0;
+	if (dir == NULL)
+		return 0;	/* no persistence: no copies */
+	j->copy_dir = strdup(dir);
+	j->copy_session = strdup(r->c->session->name);
+	j->copy_name = name ? strdup(name) : NULL;
+	return j->copy_dir == NULL || j->copy_session == NULL || (name && !j->copy_name) ? -1 : 0;
+}
+
+/* what a session keeps of a BUFSPEC, for save and its saved document: a buffer read from a
+ * descriptor is kept as its copy ({"file": COPY}), or as {"fd": null} when the daemon keeps
+ * no copies (--no-persist): a spec that loads nothing, and says why.  a new reference */
+static struct json_object *kept_spec(struct json_object *spec, const char *copy)
+{
+	struct json_object *o, *v;
+	uint32_t k;
+	struct error e = { 0 };
+
+	if (bufspec_fd_index(spec, NULL, &k, &e) != 1)
+		return json_object_get(spec);
+	o = json_object_new_object();
+	json_object_object_add(o, copy ? "file" : "fd", copy ? json_object_new_string(copy) : NULL);
+	if (json_object_object_get_ex(spec, "resample", &v))
+		json_object_object_add(o, "resample", json_object_get(v));
+	return o;
+}
+
+/* stores a decoded buffer in the session with the spec kept for it; copy (owned) is the
+ * session's from now on */
+static void buffer_store(struct req *r, const char *name, struct audio_buffer *buf,
+			 struct json_object *spec, char *copy)
+{
+	struct json_object *kept = kept_spec(spec, copy);
+
+	session_buffer_put(r->s, r->c->session, name, buf, kept);
+	json_object_put(kept);
+	free(copy);
+}
+
+/* a buffer the worker kept without its copy: the reply says so, the log says where */
+static void job_warning(struct req *r, const struct decode_job *j)
+{
+	if (j->warning[0] == '\0')
+		return;
+	log_warn("session %s: %s (folder %s)", r->c->session->name, j->warning, j->copy_dir);
+	if (r->warning[0] == '\0')
+		snprintf(r->warning, sizeof(r->warning), "%.*s", (int)sizeof(r->warning) - 1,
+			 j->warning);
+}
+
+/* --- buffer jobs ------------------------------------------------------------------------------ */
+
 static struct decode_job *job_new(struct req *r, enum decode_kind kind, struct json_object *v,
-				  const char *path)
+				  const char *path, struct req_fds *f)
 {
 	struct decode_job *j = calloc(1, sizeof(*j));
+	const char *name = kind == DECODE_BUFFER ?
+			   json_object_get_string(field(r->obj, "name")) : NULL;
 
 	if (j == NULL)
 		return NULL;
@@ -464,10 +645,9 @@ static struct decode_job *job_new(struct req *r, enum decode_kind kind, struct j
 	j->req = json_object_get(r->obj);
 	j->receipt_ns = r->receipt;
 	j->owner = r->c->session;
-	j->max_bytes = buffer_budget(r, kind == DECODE_BUFFER ?
-				     json_object_get_string(field(r->obj, "name")) : NULL);
-	if (j->text == NULL) {
-		decode_job_free(j);
+	j->max_bytes = buffer_budget(r, name);
+	if (j->text == NULL || job_fds(r, j, f, name) < 0) {
+		decode_job_free(j);	/* closes the descriptors it took */
 		return NULL;
 	}
 	return j;
@@ -489,24 +669,35 @@ static int job_start(struct req *r, struct decode_job *j)
 
 static int op_buffer(struct req *r)
 {
+	struct req_fds f = { 0 };
 	struct error err = { 0 };
-	struct json_object *spec;
+	struct json_object *spec = field(r->obj, "spec");
 	struct decode_job *j;
 	const char *name;
 
-	if (codec_check_fields(r->obj, buffer_fields, COUNT(buffer_fields), "", &err) < 0 ||
-	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0)
+	/* first: a request that fails for another reason still takes what it sent */
+	if (fds_take(r, spec, NULL, "spec", &f, &err) < 0)
 		return fail(r, &err);
+	if (codec_check_fields(r->obj, buffer_fields, COUNT(buffer_fields), "", &err) < 0 ||
+	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0) {
+		fds_close(&f);
+		return fail(r, &err);
+	}
 	if (name[0] == '\0')
-		return failf(r, ERR_INVALID_VALUE, "%s", "name: a buffer needs a name");
-	spec = field(r->obj, "spec");
-	if (spec == NULL)
-		return failf(r, ERR_BAD_REQUEST, "%s", "spec: missing required field");
-	if (!json_object_is_type(spec, json_type_object))
-		return failf(r, ERR_BAD_REQUEST, "%s", "spec: expected a BUFSPEC object");
-	j = job_new(r, DECODE_BUFFER, spec, "spec");
-	if (j == NULL)
+		err_set(&err, ERR_INVALID_VALUE, "name: a buffer needs a name");
+	else if (spec == NULL)
+		err_set(&err, ERR_BAD_REQUEST, "spec: missing required field");
+	else if (!json_object_is_type(spec, json_type_object))
+		err_set(&err, ERR_BAD_REQUEST, "spec: expected a BUFSPEC object");
+	if (err.code != ERR_OK) {
+		fds_close(&f);
+		return fail(r, &err);
+	}
+	j = job_new(r, DECODE_BUFFER, spec, "spec", &f);
+	if (j == NULL) {
+		fds_close(&f);
 		return failf(r, ERR_INTERNAL, "%s", "out of memory");
+	}
 	job_start(r, j);
 	return 0;
 }
@@ -529,7 +720,7 @@ static int buffer_done(struct req *r, struct decode_job *j)
 			 (unsigned long long)bytes,
 			 (unsigned long long)r->s->cfg.limits.buffer_bytes,
 			 (unsigned long long)r->s->cfg.limits.buffer_bytes_total);
-		return fail(r, &err);
+		return fail(r, &err);	/* the job removes its copy */
 	}
 	res = json_object_new_object();
 	json_object_object_add(res, "name", json_object_new_string(name));
@@ -538,8 +729,10 @@ static int buffer_done(struct req *r, struct decode_job *j)
 	json_object_object_add(res, "sampleRate", json_object_new_double(j->buf->sample_rate));
 	json_object_object_add(res, "duration",
 			       json_object_new_double(j->buf->length / j->buf->sample_rate));
-	session_buffer_put(sess, name, j->buf, field(r->obj, "spec"));
+	job_warning(r, j);
+	buffer_store(r, name, j->buf, field(r->obj, "spec"), j->copy);
 	j->buf = NULL;
+	j->copy = NULL;
 	ok(r, res);
 	return 0;
 }
@@ -552,7 +745,7 @@ static int op_free_buffer(struct req *r)
 
 	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
 	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0 ||
-	    session_buffer_free(r->c->session, name, &err) < 0)
+	    session_buffer_free(r->s, r->c->session, name, &err) < 0)
 		return fail(r, &err);
 	ok(r, NULL);
 	return 0;
@@ -1160,9 +1353,11 @@ static int load_finish(struct req *r)
 		return fail(r, &err);
 	}
 	for (size_t i = 0; i < r->n_bufs; i++) {
-		session_buffer_put(r->c->session, r->buf_names[i], r->bufs[i],
-				   field(bufs, r->buf_names[i]));
+		buffer_store(r, r->buf_names[i], r->bufs[i], field(bufs, r->buf_names[i]),
+			     r->copies ? r->copies[i] : NULL);
 		r->bufs[i] = NULL;
+		if (r->copies)
+			r->copies[i] = NULL;
 	}
 	r->n_bufs = 0;
 	ok(r, NULL);
@@ -1213,7 +1408,7 @@ int handler_restore(struct server *s, struct session *sess, struct json_object *
 	if (batch_close(&r, x.chain, res < 0, err) < 0)
 		res = -1;
 	for (i = 0; res == 0 && i < r.n_bufs; i++) {
-		session_buffer_put(sess, r.buf_names[i], r.bufs[i], field(bufs, r.buf_names[i]));
+		session_buffer_put(s, sess, r.buf_names[i], r.bufs[i], field(bufs, r.buf_names[i]));
 		r.bufs[i] = NULL;
 	}
 out:
@@ -1228,25 +1423,33 @@ out:
 
 static int op_load(struct req *r)
 {
-	struct json_object *doc, *bufs;
+	struct json_object *doc = field(r->obj, "document"), *bufs = field(doc, "buffers");
+	struct req_fds f = { 0 };
 	struct error err = { 0 };
 	struct decode_job *j;
 	bool replace;
 
-	if (codec_check_fields(r->obj, load_fields, COUNT(load_fields), "", &err) < 0 ||
-	    codec_get_bool(r->obj, "replace", false, "", &replace, &err) < 0)
+	/* first: a request that fails for another reason still takes what it sent */
+	if (fds_take(r, NULL, bufs, "document.buffers", &f, &err) < 0)
 		return fail(r, &err);
-	doc = field(r->obj, "document");
-	if (doc == NULL)
-		return failf(r, ERR_BAD_REQUEST, "%s", "document: missing required field");
-	if (load_check(doc, &err) < 0)
+	if (codec_check_fields(r->obj, load_fields, COUNT(load_fields), "", &err) == 0 &&
+	    codec_get_bool(r->obj, "replace", false, "", &replace, &err) == 0) {
+		if (doc == NULL)
+			err_set(&err, ERR_BAD_REQUEST, "document: missing required field");
+		else
+			load_check(doc, &err);
+	}
+	if (err.code != ERR_OK) {
+		fds_close(&f);
 		return fail(r, &err);
-	bufs = field(doc, "buffers");
+	}
 	if (bufs == NULL || json_object_object_length(bufs) == 0)
 		return load_finish(r);
-	j = job_new(r, DECODE_BUFFERS, bufs, "document.buffers");
-	if (j == NULL)
+	j = job_new(r, DECODE_BUFFERS, bufs, "document.buffers", &f);
+	if (j == NULL) {
+		fds_close(&f);
 		return failf(r, ERR_INTERNAL, "%s", "out of memory");
+	}
 	job_start(r, j);
 	return 0;
 }
@@ -1614,9 +1817,11 @@ void handler_decoded(struct server *s, void *data)
 		{ fail(&r, &j->err); return; }
 	if (j->kind == DECODE_BUFFER)
 		{ buffer_done(&r, j); return; }
+	job_warning(&r, j);
 	r.n_bufs = j->n;
 	r.buf_names = j->names;
 	r.bufs = j->bufs;
+	r.copies = j->copies;
 	/* the buffers load_finish takes it sets to NULL; the rest are freed with the job */
 	load_finish(&r);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,6 +143,19 @@ static int block_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* clients pass file descriptors (up to 16 waiting each): take the whole hard limit on open
+ * files, as other daemons do, rather than the usual soft 1024 */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the open files limit: %s", strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -157,6 +171,7 @@ int main(int argc, char **argv)
 		return res > 0 ? EXIT_SUCCESS : 2;
 	}
 	log_init(o.level, getenv("JOURNAL_STREAM") != NULL);
+	raise_nofile();
 	pw_init(NULL, NULL);
 	if (o.rtcheck_selftest) {
 		rtcheck_selftest();

@@ -1,13 +1,16 @@
 /* persist: persistent sessions outlive the daemon.  each one is kept as a graph document,
  * $XDG_STATE_HOME/audiod/sessions/NAME.json (the `save` reply), written a moment after it
  * changes and at shutdown (a new file renamed over the old one, so a crash leaves either),
- * removed when the session is closed, and built again when the daemon starts.
+ * removed when the session is closed, and built again when the daemon starts.  buffers read
+ * from descriptors are kept as copies in the buffers folder beside it (decode.c writes
+ * them, session.c removes them); at startup the copies no document names go.
  * control thread only. */
 #include "persist.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 
 struct persist {
 	char dir[3800];
+	char buffers[PATH_MAX + 16];	/* absolute: documents name the copies by it */
 	uint64_t next_ns;		/* the next look for changed sessions */
 };
 
@@ -60,6 +64,26 @@ static int make_dirs(char *path)
 	}
 }
 
+/* the folder beside the sessions' (…/audiod/buffers next to …/audiod/sessions), made
+ * 0700; a failure shows when a copy is written */
+static void buffers_dir(struct persist *p)
+{
+	char real[PATH_MAX], *slash;
+
+	if (realpath(p->dir, real) == NULL)
+		snprintf(real, sizeof(real), "%s", p->dir);
+	slash = strrchr(real, '/');
+	if (slash != NULL && slash != real)
+		*slash = '\0';
+	else if (slash != NULL)
+		slash[1] = '\0';
+	snprintf(p->buffers, sizeof(p->buffers), "%s%sbuffers", real,
+		 real[strlen(real) - 1] == '/' ? "" : "/");
+	if (mkdir(p->buffers, 0700) < 0 && errno != EEXIST)
+		log_warn("%s: %s: buffers read from descriptors cannot be kept", p->buffers,
+			 strerror(errno));
+}
+
 struct persist *persist_new(const char *dir)
 {
 	struct persist *p = calloc(1, sizeof(*p));
@@ -79,6 +103,7 @@ struct persist *persist_new(const char *dir)
 		free(p);
 		return NULL;
 	}
+	buffers_dir(p);
 	return p;
 }
 
@@ -90,6 +115,24 @@ void persist_free(struct persist *p)
 const char *persist_dir(const struct persist *p)
 {
 	return p->dir;
+}
+
+const char *persist_buffers_dir(const struct persist *p)
+{
+	return p != NULL ? p->buffers : NULL;
+}
+
+bool persist_is_copy(const struct persist *p, const char *file)
+{
+	size_t len;
+
+	if (p == NULL || file == NULL)
+		return false;
+	len = strlen(p->buffers);
+	/* a plain name in the folder, not one that climbs out of it */
+	return strncmp(file, p->buffers, len) == 0 && file[len] == '/' && file[len + 1] != '\0' &&
+	       strchr(file + len + 1, '/') == NULL && strcmp(file + len + 1, ".") != 0 &&
+	       strcmp(file + len + 1, "..") != 0;
 }
 
 /* dir is under 3800 bytes and names under 256: the 4200 bytes callers give always suffice */
@@ -205,6 +248,98 @@ static void restore_one(struct persist *p, struct server *s, const char *file)
 	json_object_put(doc);
 }
 
+/* the whole of a file, or NULL */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - len < 65536) {
+			char *t = realloc(text, cap + 65536 + 1);
+
+			if (t == NULL) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = t;
+			cap += 65536;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	text[len] = '\0';
+	return text;
+}
+
+/* the saved documents' texts, NULL-terminated (NULL: none could be read) */
+static char **read_docs(const struct persist *p)
+{
+	char path[4200], **docs = NULL;
+	size_t n = 0, len;
+	struct dirent *d;
+	DIR *dir = opendir(p->dir);
+
+	if (dir == NULL)
+		return NULL;
+	while ((d = readdir(dir)) != NULL) {
+		char **more;
+
+		len = strlen(d->d_name);
+		if (d->d_name[0] == '.' || len <= 5 || strcmp(d->d_name + len - 5, ".json") != 0)
+			continue;
+		more = realloc(docs, (n + 2) * sizeof(*docs));
+		if (more == NULL)
+			break;
+		docs = more;
+		file_of(p, d->d_name, "", path, sizeof(path));
+		if ((docs[n] = read_text(path)) != NULL)
+			n++;
+		docs[n] = NULL;
+	}
+	closedir(dir);
+	return docs;
+}
+
+/* copies no saved document names any more: those of sessions that were not saved before
+ * the daemon stopped (ephemeral ones, a crash).  a document that names a copy keeps it even
+ * when its session could not be restored this time, so a later start can */
+static void sweep_copies(const struct persist *p)
+{
+	char **docs = read_docs(p), path[PATH_MAX + 300];
+	struct dirent *d;
+	DIR *dir;
+	size_t len;
+	bool named;
+
+	if ((dir = opendir(p->buffers)) == NULL) {
+		free(docs);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		len = strlen(d->d_name);
+		if (d->d_name[0] == '.' || len <= 4 || strcmp(d->d_name + len - 4, ".wav") != 0)
+			continue;
+		named = false;
+		for (size_t i = 0; docs != NULL && docs[i] != NULL && !named; i++)
+			named = strstr(docs[i], d->d_name) != NULL;
+		if (named || (size_t)snprintf(path, sizeof(path), "%s/%s", p->buffers,
+					      d->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			log_info("%s: removed, no saved session names it", path);
+	}
+	closedir(dir);
+	for (size_t i = 0; docs != NULL && docs[i] != NULL; i++)
+		free(docs[i]);
+	free(docs);
+}
+
 void persist_restore(struct persist *p, struct server *s)
 {
 	struct dirent *d;
@@ -219,4 +354,5 @@ void persist_restore(struct persist *p, struct server *s)
 			restore_one(p, s, d->d_name);
 	}
 	closedir(dir);
+	sweep_copies(p);
 }

@@ -1,8 +1,10 @@
 /* persist: persistent sessions kept across restarts as graph documents in
- * $XDG_STATE_HOME/audiod/sessions (persist.c).  control thread only. */
+ * $XDG_STATE_HOME/audiod/sessions, and the copies of buffers read from descriptors in
+ * $XDG_STATE_HOME/audiod/buffers (persist.c).  control thread only. */
 #ifndef AUDIOD_PERSIST_H
 #define AUDIOD_PERSIST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct persist;
@@ -14,8 +16,14 @@ struct session;
 struct persist *persist_new(const char *dir);
 void persist_free(struct persist *p);
 const char *persist_dir(const struct persist *p);
+/* the absolute folder the copies of buffers read from descriptors go in: "buffers" beside
+ * the sessions' folder (its parent's child), made 0700.  NULL when p is NULL */
+const char *persist_buffers_dir(const struct persist *p);
+/* is file (a BUFSPEC's "file") a copy in that folder, the daemon's own to remove? */
+bool persist_is_copy(const struct persist *p, const char *file);
 
-/* at startup, before clients: every saved session is made and built again */
+/* at startup, before clients: every saved session is made and built again; then the
+ * copies no saved document names are removed */
 void persist_restore(struct persist *p, struct server *s);
 /* writes the sessions marked dirty, at most about once a second; call it often */
 void persist_tick(struct persist *p, struct server *s, uint64_t now_ns);

@@ -482,6 +482,9 @@ static void client_free(struct server *s, struct client *c)
 			json_object_put(p->waiting);
 		free(p);
 	}
+	/* descriptors no request took go with the connection */
+	for (uint32_t i = 0; i < c->n_fds; i++)
+		close(c->fds[i]);
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -587,9 +590,59 @@ static void discard(struct client *c)
 
 static bool wants_input(const struct client *c)
 {
-	/* while a decode runs or the client does not read, its lines wait in the kernel */
+	/* while a decode runs or the client does not read, its lines wait in the kernel; so
+	 * do they while a decode runs and the descriptor queue is full, or the descriptors of
+	 * lines sent ahead would be closed before their requests could take them */
 	return !c->dead && c->out_len - c->out_off < OUT_HIGH &&
-	       (!c->decoding || c->in_len < c->srv->cfg.limits.max_line);
+	       (!c->decoding || (c->in_len < c->srv->cfg.limits.max_line &&
+				 c->n_fds < SERVER_FDS_MAX));
+}
+
+/* descriptors that came with the bytes (SCM_RIGHTS) wait in arrival order for the requests
+ * naming them (handler.c).  past SERVER_FDS_MAX they are closed at once, and so are those
+ * the kernel could not fit in our control buffer (MSG_CTRUNC): either way the next request
+ * naming one is refused, since the queue no longer lines up with what the client sent */
+static void fds_arrived(struct client *c, struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	size_t n, i;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (c->n_fds < SERVER_FDS_MAX) {
+				c->fds[c->n_fds++] = fd;
+			} else {
+				close(fd);
+				c->fds_dropped = true;
+			}
+		}
+	}
+	if (msg->msg_flags & MSG_CTRUNC)
+		c->fds_dropped = true;
+}
+
+/* recv with the descriptors that came along.  the kernel ends a read with the bytes of the
+ * sendmsg that carried descriptors (never two such in one read), so those a read brings
+ * came with its last bytes: with the request they belong to, queued before it is handled */
+static ssize_t recv_fds(struct client *c)
+{
+	union {
+		char buf[CMSG_SPACE(SERVER_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = c->in + c->in_len, .iov_len = c->in_cap - c->in_len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n >= 0)
+		fds_arrived(c, &msg);
+	return n;
 }
 
 static void client_read(struct client *c)
@@ -608,7 +661,7 @@ static void client_read(struct client *c)
 			c->in = b;
 			c->in_cap = cap;
 		}
-		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+		n = recv_fds(c);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			c->dead = true;	/* EOF, even mid-line: nothing more will come */
 			return;

@@ -77,6 +77,10 @@ struct pending {
 
 struct session;
 
+/* descriptors (SCM_RIGHTS) a connection may have waiting for the requests that name them
+ * (PROTOCOL.md §6): more are closed as they arrive */
+#define SERVER_FDS_MAX 16
+
 struct client {
 	struct client *next;
 	struct server *srv;
@@ -88,6 +92,10 @@ struct client {
 	char *in;			/* unparsed input */
 	size_t in_len, in_cap;
 	bool discarding;		/* skipping the rest of an over-long line */
+	int fds[SERVER_FDS_MAX];	/* descriptors received, oldest first, owned */
+	uint32_t n_fds;
+	bool fds_dropped;		/* some were closed for want of room: the next request
+					 * naming one is refused (limit) */
 
 	char *out;			/* bytes to write */
 	size_t out_len, out_off, out_cap;
@@ -254,10 +262,15 @@ bool session_owns(const struct session *sess, const char *ename);
 void session_strip(const struct session *sess, struct error *err);
 
 struct sbuf *session_buffer(struct session *sess, const char *name);
-/* adds or replaces a named buffer (takes buf's reference and a reference to spec) */
-void session_buffer_put(struct session *sess, const char *name, struct audio_buffer *buf,
-			struct json_object *spec);
-int session_buffer_free(struct session *sess, const char *name, struct error *err);
+/* adds or replaces a named buffer (takes buf's reference and a reference to spec).  a copy
+ * in the daemon's buffers folder (a buffer read from a descriptor, persist.h) that the
+ * buffer replaced leaves no longer named by any session's buffer is removed, after the
+ * session's document stops naming it */
+void session_buffer_put(struct server *s, struct session *sess, const char *name,
+			struct audio_buffer *buf, struct json_object *spec);
+/* the same for a buffer freed */
+int session_buffer_free(struct server *s, struct session *sess, const char *name,
+			struct error *err);
 /* the session's buffer holding b, or NULL */
 struct sbuf *session_buffer_of(struct session *sess, const struct audio_buffer *b);
 uint32_t session_count_nodes(struct server *s, const struct session *sess);

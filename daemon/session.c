@@ -1,13 +1,16 @@
 /* session: many apps, one engine.  each session owns the engine nodes named "S:..." and a
  * GainNode "S:bus" feeding the destination (the engine refuses '/' in names, so a client's
  * "s/x" is the engine's "s:x").
- * a closed session fades its bus out over 5 ms, then its nodes go, then its buffers.
+ * a closed session fades its bus out over 5 ms, then its nodes go, then its buffers, and
+ * the copies of its buffers read from descriptors that no other buffer names.
  * control thread only. */
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -320,7 +323,90 @@ void session_release(struct server *s, struct session *sess, uint64_t upto)
 	s->n_held -= n;
 }
 
-static void session_free(struct server *s, struct session *sess)
+/* --- copies of buffers read from descriptors ----------------------------------------------- */
+
+/* the copy in the daemon's buffers folder a buffer's spec names ({"file": COPY}), or NULL */
+static const char *copy_of(const struct server *s, const struct sbuf *b)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(b->spec, "file", &f) ||
+	    !json_object_is_type(f, json_type_string) ||
+	    !persist_is_copy(s->persist, json_object_get_string(f)))
+		return NULL;
+	return json_object_get_string(f);
+}
+
+/* a session that comes back after a restart: its document names its copies */
+static bool session_kept(const struct server *s, const struct session *x)
+{
+	return s->persist != NULL && !x->ephemeral && !x->fading;
+}
+
+/* does a buffer of a session in the list (kept_only: of one that comes back) name file? */
+static bool copy_named(const struct server *s, const char *file, bool kept_only)
+{
+	const char *c;
+
+	for (const struct session *x = s->sessions; x; x = x->next) {
+		if (kept_only && !session_kept(s, x))
+			continue;
+		for (const struct sbuf *b = x->buffers; b; b = b->next)
+			if ((c = copy_of(s, b)) != NULL && strcmp(c, file) == 0)
+				return true;
+	}
+	return false;
+}
+
+static void copy_remove(const char *file)
+{
+	if (unlink(file) < 0 && errno != ENOENT)
+		log_warn("%s: cannot remove the copy: %s", file, strerror(errno));
+	else
+		log_debug("%s: removed, no buffer names it", file);
+}
+
+/* file (owned, may be NULL) is a copy a buffer stopped naming.  when no buffer names it any
+ * more it goes, but only once the documents saved on disk stop naming it: a crash between
+ * the two leaves a copy too many (removed at the next start), never a document naming a
+ * file that is gone */
+static void copy_release(struct server *s, struct session *sess, char *file)
+{
+	if (file == NULL)
+		return;
+	if (!copy_named(s, file, false)) {
+		for (struct session *x = s->sessions; x; x = x->next)
+			if (x == sess || x->dirty)
+				persist_save(s->persist, s, x);
+		copy_remove(file);
+	}
+	free(file);
+}
+
+/* the copy b names, as a string of its own (its spec is about to go), or NULL */
+static char *copy_take(const struct server *s, const struct sbuf *b)
+{
+	const char *c = copy_of(s, b);
+
+	return c != NULL ? strdup(c) : NULL;
+}
+
+/* at shutdown, before the sessions go: the copies that no session coming back names */
+static void copies_at_exit(struct server *s)
+{
+	const char *c;
+
+	for (struct session *x = s->sessions; x; x = x->next) {
+		if (session_kept(s, x))
+			continue;
+		for (struct sbuf *b = x->buffers; b; b = b->next)
+			if ((c = copy_of(s, b)) != NULL && !copy_named(s, c, true))
+				copy_remove(c);
+	}
+}
+
+/* sess has left the list.  exiting: the daemon stops (copies_at_exit did the copies) */
+static void session_free(struct server *s, struct session *sess, bool exiting)
 {
 	struct sbuf *b, *next;
 
@@ -334,6 +420,8 @@ static void session_free(struct server *s, struct session *sess)
 	/* nodes hold their own references: the renderer keeps what it reads alive */
 	for (b = sess->buffers; b; b = next) {
 		next = b->next;
+		if (!exiting)
+			copy_release(s, sess, copy_take(s, b));
 		audio_buffer_unref(b->buf);
 		json_object_put(b->spec);
 		free(b->name);
@@ -349,6 +437,8 @@ void session_collect(struct server *s, bool all)
 	uint64_t frame = engine_frame(core_engine(s->core));
 	char *name;
 
+	if (all)
+		copies_at_exit(s);
 	while ((sess = *pp) != NULL) {
 		if (!all && (!sess->fading || frame < sess->free_frame)) {
 			pp = &sess->next;
@@ -368,7 +458,7 @@ void session_collect(struct server *s, bool all)
 		if (!all)
 			session_event(s, name, "closed");
 		free(name);
-		session_free(s, sess);
+		session_free(s, sess, all);
 	}
 }
 
@@ -487,10 +577,11 @@ struct sbuf *session_buffer_of(struct session *sess, const struct audio_buffer *
 	return NULL;
 }
 
-void session_buffer_put(struct session *sess, const char *name, struct audio_buffer *buf,
-			struct json_object *spec)
+void session_buffer_put(struct server *s, struct session *sess, const char *name,
+			struct audio_buffer *buf, struct json_object *spec)
 {
 	struct sbuf *b = session_buffer(sess, name);
+	char *old = NULL;
 
 	if (b == NULL) {
 		b = calloc(1, sizeof(*b));
@@ -502,6 +593,7 @@ void session_buffer_put(struct session *sess, const char *name, struct audio_buf
 		b->next = sess->buffers;
 		sess->buffers = b;
 	} else {
+		old = copy_take(s, b);
 		sess->buffer_bytes -= b->bytes;
 		audio_buffer_unref(b->buf);
 		json_object_put(b->spec);
@@ -511,11 +603,14 @@ void session_buffer_put(struct session *sess, const char *name, struct audio_buf
 	b->bytes = audio_buffer_bytes(buf);
 	sess->buffer_bytes += b->bytes;
 	sess->dirty = true;
+	copy_release(s, sess, old);
 }
 
-int session_buffer_free(struct session *sess, const char *name, struct error *err)
+int session_buffer_free(struct server *s, struct session *sess, const char *name,
+			struct error *err)
 {
 	struct sbuf **pp, *b;
+	char *old;
 
 	for (pp = &sess->buffers; (b = *pp) != NULL; pp = &b->next)
 		if (strcmp(b->name, name) == 0)
@@ -525,11 +620,13 @@ int session_buffer_free(struct session *sess, const char *name, struct error *er
 	*pp = b->next;
 	sess->buffer_bytes -= b->bytes;
 	sess->dirty = true;
+	old = copy_take(s, b);
 	/* nodes playing it keep their own reference */
 	audio_buffer_unref(b->buf);
 	json_object_put(b->spec);
 	free(b->name);
 	free(b);
+	copy_release(s, sess, old);
 	return 0;
 }
 

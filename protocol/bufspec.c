@@ -1,5 +1,7 @@
-/* BUFSPEC decoding: inline samples, sound files (libsndfile, libsamplerate) and the generated
- * signals of PROTOCOL.md §6.  control thread or a decoding worker: does file I/O. */
+/* BUFSPEC decoding: inline samples, sound files by path or by a descriptor the caller owns
+ * (libsndfile, libsamplerate) and the generated signals of PROTOCOL.md §13.  control thread
+ * or a decoding worker: does file I/O. */
+#include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <samplerate.h>
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bufspec.h"
 
@@ -29,6 +33,7 @@ static const char *const gen_sine[] = { "frequency" };
 
 static const char *const inline_fields[] = { "sampleRate", "channels" };
 static const char *const file_fields[] = { "file", "resample" };
+static const char *const fd_fields[] = { "fd", "resample" };
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -286,24 +291,22 @@ static struct audio_buffer *resample(struct audio_buffer *src, double rate, uint
 	return dst;
 }
 
-static struct audio_buffer *open_file(const char *full, const char *file, uint64_t max_bytes,
-				      const char *path, struct error *err)
+/* what sf_open or sf_open_fd made of a file (sf closed here, whatever happens).  `file`
+ * names it in messages: a path, or "fd K" */
+static struct audio_buffer *decode_sf(SNDFILE *sf, const SF_INFO *info, const char *file,
+				      uint64_t max_bytes, const char *path, struct error *err)
 {
-	SF_INFO info = { 0 };
 	struct audio_buffer *b = NULL;
-	SNDFILE *sf = sf_open(full, SFM_READ, &info);
 
-	if (sf == NULL) {
-		err_set(err, ERR_IO, "%s: %s: %s", safe_path(path), file, sf_strerror(NULL));
-		return NULL;
-	}
-	if (info.frames <= 0 || info.channels <= 0) {
+	if (info->frames <= 0 || info->channels <= 0) {
 		err_set(err, ERR_IO, "%s: %s: the file holds no audio", safe_path(path), file);
 		goto out;
 	}
-	if (check_size(info.channels, (double)info.frames, max_bytes, path, err) < 0)
+	/* from the header, before anything is allocated or decoded */
+	if (check_size(info->channels, (double)info->frames, max_bytes, path, err) < 0)
 		goto out;
-	b = audio_buffer_new((uint32_t)info.channels, (uint32_t)info.frames, info.samplerate, err);
+	b = audio_buffer_new((uint32_t)info->channels, (uint32_t)info->frames, info->samplerate,
+			     err);
 	if (b == NULL) {
 		err_prefix(err, "%s: %s", safe_path(path), file);
 		goto out;
@@ -317,12 +320,53 @@ out:
 	return b;
 }
 
+static struct audio_buffer *open_file(const char *full, const char *file, uint64_t max_bytes,
+				      const char *path, struct error *err)
+{
+	SF_INFO info = { 0 };
+	SNDFILE *sf = sf_open(full, SFM_READ, &info);
+
+	if (sf == NULL) {
+		err_set(err, ERR_IO, "%s: %s: %s", safe_path(path), file, sf_strerror(NULL));
+		return NULL;
+	}
+	return decode_sf(sf, &info, file, max_bytes, path, err);
+}
+
+/* optional "resample": true or false */
+static int get_resample(struct json_object *spec, bool *out, const char *path, struct error *err)
+{
+	struct json_object *r;
+
+	if (!json_object_object_get_ex(spec, "resample", &r))
+		return 0;
+	if (!json_object_is_type(r, json_type_boolean))
+		return err_set(err, ERR_BAD_REQUEST, "%s%sresample: expected true or false",
+			       safe_path(path), dot(path));
+	*out = json_object_get_boolean(r);
+	return 0;
+}
+
+/* the decoded file as asked: at its own rate, or converted to the context's */
+static struct audio_buffer *rate_as_asked(struct audio_buffer *b, bool want_resample,
+					  double context_rate, uint64_t max_bytes,
+					  const char *file, const char *path, struct error *err)
+{
+	struct audio_buffer *conv;
+
+	if (b == NULL || !want_resample || b->sample_rate == context_rate)
+		return b;
+	conv = resample(b, context_rate, max_bytes, file, path, err);
+	audio_buffer_unref(b);
+	return conv;
+}
+
 static struct audio_buffer *load_file(struct json_object *spec, const char *base_dir,
 				      double context_rate, uint64_t max_bytes, const char *path,
 				      struct error *err)
 {
-	struct json_object *f, *r;
-	struct audio_buffer *b, *conv;
+	struct json_object *f;
+	struct audio_buffer *b;
 	const char *file;
 	bool want_resample = false;
 	char *full;
@@ -335,14 +379,8 @@ static struct audio_buffer *load_file(struct json_object *spec, const char *base
 			dot(path));
 		return NULL;
 	}
-	if (json_object_object_get_ex(spec, "resample", &r)) {
-		if (!json_object_is_type(r, json_type_boolean)) {
-			err_set(err, ERR_BAD_REQUEST, "%s%sresample: expected true or false",
-				safe_path(path), dot(path));
-			return NULL;
-		}
-		want_resample = json_object_get_boolean(r);
-	}
+	if (get_resample(spec, &want_resample, path, err) < 0)
+		return NULL;
 	file = json_object_get_string(f);
 	if (file[0] == '/' || base_dir == NULL || base_dir[0] == '\0') {
 		full = strdup(file);
@@ -358,11 +396,107 @@ static struct audio_buffer *load_file(struct json_object *spec, const char *base
 	}
 	b = open_file(full, file, max_bytes, path, err);
 	free(full);
-	if (b == NULL || !want_resample || b->sample_rate == context_rate)
-		return b;
-	conv = resample(b, context_rate, max_bytes, file, path, err);
-	audio_buffer_unref(b);
-	return conv;
+	return rate_as_asked(b, want_resample, context_rate, max_bytes, file, path, err);
+}
+
+/* ---- descriptors ------------------------------------------------------------------------- */
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a pipe";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "something else";
+}
+
+int bufspec_fd_index(struct json_object *spec, const char *path, uint32_t *index,
+		     struct error *err)
+{
+	struct json_object *k;
+	int64_t v;
+
+	/* the kinds are told apart in bufspec_load's order: "generate", "file", "fd" */
+	if (!json_object_is_type(spec, json_type_object) ||
+	    json_object_object_get_ex(spec, "generate", NULL) ||
+	    json_object_object_get_ex(spec, "file", NULL) ||
+	    !json_object_object_get_ex(spec, "fd", &k))
+		return 0;
+	if (path == NULL || path[0] == '\0')
+		path = "buffer";
+	if (json_object_is_type(k, json_type_null))
+		return err_set(err, ERR_BAD_REQUEST, "%s.fd: this buffer was read from a descriptor "
+			       "and the daemon kept no copy of it: give its file again", path);
+	if (!json_object_is_type(k, json_type_int))
+		return err_set(err, ERR_BAD_REQUEST, "%s.fd: expected the index (0, 1, ...) of a "
+			       "descriptor sent with the request", path);
+	v = json_object_get_int64(k);
+	if (v < 0 || v > UINT32_MAX - 1)
+		return err_set(err, ERR_BAD_REQUEST, "%s.fd: %lld is not a descriptor index (0, 1, "
+			       "...)", path, (long long)v);
+	*index = (uint32_t)v;
+	return 1;
+}
+
+/* {"fd": K}: fds[K], taken (the entry becomes -1) and closed once read.  sf_open_fd gets
+ * it with close_desc, so libsndfile closes it on its own failures too.  regular files
+ * only: a pipe or a socket could hold the decoding worker for as long as its writer likes */
+static struct audio_buffer *load_fd(struct json_object *spec, int *fds, size_t n_fds,
+				    double context_rate, uint64_t max_bytes, const char *path,
+				    struct error *err)
+{
+	SF_INFO info = { 0 };
+	struct audio_buffer *b;
+	bool want_resample = false;
+	char file[32];
+	struct stat st;
+	uint32_t k = 0;
+	SNDFILE *sf;
+	int fd, bad;
+
+	if (check_fields(spec, fd_fields, COUNT(fd_fields), NULL, 0, path, err) < 0 ||
+	    bufspec_fd_index(spec, path, &k, err) < 0 ||
+	    get_resample(spec, &want_resample, path, err) < 0)
+		return NULL;
+	if (fds == NULL) {
+		err_set(err, ERR_BAD_REQUEST, "%s%sfd: descriptors come only with a request to the "
+			"daemon; here give {\"file\": PATH}", safe_path(path), dot(path));
+		return NULL;
+	}
+	if (k >= n_fds) {
+		err_set(err, ERR_BAD_REQUEST, "%s: fd %u: only %zu descriptor%s came with the request",
+			safe_path(path), k, n_fds, n_fds == 1 ? "" : "s");
+		return NULL;
+	}
+	if (fds[k] < 0) {
+		err_set(err, ERR_BAD_REQUEST, "%s: fd %u: already read for another buffer (each "
+			"descriptor serves one)", safe_path(path), k);
+		return NULL;
+	}
+	fd = fds[k];
+	fds[k] = -1;
+	snprintf(file, sizeof(file), "fd %u", k);
+	bad = fstat(fd, &st) < 0 ? errno : 0;
+	if (bad != 0 || !S_ISREG(st.st_mode)) {
+		if (bad != 0)
+			err_set(err, ERR_IO, "%s: %s: %s", safe_path(path), file, strerror(bad));
+		else
+			err_set(err, ERR_IO, "%s: %s: %s, not a regular file", safe_path(path),
+				file, file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	sf = sf_open_fd(fd, SFM_READ, &info, SF_TRUE);
+	if (sf == NULL) {
+		err_set(err, ERR_IO, "%s: %s: %s", safe_path(path), file, sf_strerror(NULL));
+		return NULL;
+	}
+	b = decode_sf(sf, &info, file, max_bytes, path, err);
+	return rate_as_asked(b, want_resample, context_rate, max_bytes, file, path, err);
 }
 
 /* ---- generated signals ------------------------------------------------------------------- */
@@ -512,12 +646,19 @@ static struct audio_buffer *load_generated(struct json_object *spec, double cont
 struct audio_buffer *bufspec_load(struct json_object *spec, const char *base_dir,
 				  double context_rate, const char *path, struct error *err)
 {
-	return bufspec_load_max(spec, base_dir, context_rate, UINT64_MAX, path, err);
+	return bufspec_load_fds(spec, base_dir, context_rate, UINT64_MAX, NULL, 0, path, err);
 }
 
 struct audio_buffer *bufspec_load_max(struct json_object *spec, const char *base_dir,
 				      double context_rate, uint64_t max_bytes, const char *path,
 				      struct error *err)
+{
+	return bufspec_load_fds(spec, base_dir, context_rate, max_bytes, NULL, 0, path, err);
+}
+
+struct audio_buffer *bufspec_load_fds(struct json_object *spec, const char *base_dir,
+				      double context_rate, uint64_t max_bytes, int *fds,
+				      size_t n_fds, const char *path, struct error *err)
 {
 	if (path == NULL || path[0] == '\0')
 		path = "buffer";	/* messages always name something */
@@ -531,10 +672,12 @@ struct audio_buffer *bufspec_load_max(struct json_object *spec, const char *base
 		return load_generated(spec, context_rate, max_bytes, path, err);
 	if (json_object_object_get_ex(spec, "file", NULL))
 		return load_file(spec, base_dir, context_rate, max_bytes, path, err);
+	if (json_object_object_get_ex(spec, "fd", NULL))
+		return load_fd(spec, fds, n_fds, context_rate, max_bytes, path, err);
 	if (json_object_object_get_ex(spec, "channels", NULL))
 		return load_inline(spec, context_rate, max_bytes, path, err);
 	err_set(err, ERR_BAD_REQUEST,
-		"%s: expected one of the fields \"file\", \"generate\" or \"channels\"",
+		"%s: expected one of the fields \"file\", \"fd\", \"generate\" or \"channels\"",
 		safe_path(path));
 	return NULL;
 }

@@ -2,6 +2,7 @@
  * lines PROTOCOL.md §1-2 prescribes (hello, replies in order, events) and reading what the
  * library sent.  replies are written before the request is made, so nothing needs a thread. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +50,60 @@ static json_object *server_read(int fd)
 	}
 	line[n] = '\0';
 	return json_tokener_parse(line);
+}
+
+/* one line the client sent, with the descriptors that came along (SCM_RIGHTS) into fds */
+static json_object *server_read_fds(int fd, int *fds, size_t max, size_t *n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(32 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char line[4096];
+	size_t n = 0;
+	struct cmsghdr *cm;
+
+	*n_fds = 0;
+	while (n == 0 || line[n - 1] != '\n') {
+		struct iovec iov = { .iov_base = line + n, .iov_len = sizeof(line) - 1 - n };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				      .msg_controllen = sizeof(ctl.buf) };
+		ssize_t got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+		assert_true(got > 0);
+		n += (size_t)got;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			assert_int_equal(cm->cmsg_type, SCM_RIGHTS);
+			assert_true(*n_fds + k <= max);
+			memcpy(fds + *n_fds, CMSG_DATA(cm), k * sizeof(int));
+			*n_fds += k;
+		}
+	}
+	line[n - 1] = '\0';
+	return json_tokener_parse(line);
+}
+
+/* the same file: device and inode */
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	assert_int_equal(fstat(a, &sa), 0);
+	assert_int_equal(fstat(b, &sb), 0);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* a new empty file under /tmp: its path in buf, its descriptor returned */
+static int temp_file(char *buf, size_t size)
+{
+	int fd;
+
+	snprintf(buf, size, "/tmp/test-libaudiod-XXXXXX");
+	fd = mkstemp(buf);
+	assert_true(fd >= 0);
+	return fd;
 }
 
 static const char *field_string(json_object *obj, const char *key)
@@ -523,6 +579,91 @@ static void save_helper_returns_the_document(void **state)
 	json_object_put(doc);
 }
 
+static void request_with_descriptors_sends_them_with_its_line(void **state)
+{
+	struct fixture *f = *state;
+	json_object *req = json_tokener_parse("{\"op\":\"buffer\",\"name\":\"b\","
+					      "\"spec\":{\"fd\":1}}"), *sent;
+	char path[64];
+	int mine[2], got[4];
+	size_t n;
+
+	mine[0] = temp_file(path, sizeof(path));
+	unlink(path);
+	mine[1] = temp_file(path, sizeof(path));
+	unlink(path);
+	server_write(f->server, "{\"id\":1,\"ok\":true}\n");
+	assert_int_equal(audiod_request_fds(f->conn, req, mine, 2, NULL), AUDIOD_OK);
+	sent = server_read_fds(f->server, got, 4, &n);
+	assert_string_equal(field_string(sent, "op"), "buffer");
+	assert_int_equal(n, 2);
+	assert_true(same_file(got[0], mine[0]));
+	assert_true(same_file(got[1], mine[1]));
+	/* the caller's stay open: the daemon got copies */
+	assert_true(fcntl(mine[0], F_GETFD) >= 0);
+	for (int i = 0; i < 2; i++) {
+		close(got[i]);
+		close(mine[i]);
+	}
+	json_object_put(sent);
+	json_object_put(req);
+}
+
+static void request_with_more_descriptors_than_the_daemon_keeps_sends_nothing(void **state)
+{
+	struct fixture *f = *state;
+	json_object *req = json_tokener_parse("{\"op\":\"time\"}");
+	int fds[AUDIOD_FDS_MAX + 1];
+	char c;
+
+	for (int i = 0; i <= AUDIOD_FDS_MAX; i++)
+		fds[i] = 0;
+	assert_int_equal(audiod_request_fds(f->conn, req, fds, AUDIOD_FDS_MAX + 1, NULL),
+			 AUDIOD_ERR_LIMIT);
+	assert_string_equal(audiod_error_message(f->conn),
+			    "17 descriptors: a request carries at most 16");
+	assert_int_equal(recv(f->server, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	json_object_put(req);
+}
+
+static void buffer_file_sends_the_open_file_not_its_path(void **state)
+{
+	struct fixture *f = *state;
+	json_object *sent, *spec;
+	char path[64];
+	int mine = temp_file(path, sizeof(path)), got[2];
+	size_t n;
+
+	server_write(f->server, "{\"id\":1,\"ok\":true}\n");
+	assert_int_equal(audiod_buffer_file(f->conn, "b", path, true), AUDIOD_OK);
+	sent = server_read_fds(f->server, got, 2, &n);
+	assert_int_equal(n, 1);
+	assert_true(same_file(got[0], mine));
+	assert_true(json_object_object_get_ex(sent, "spec", &spec));
+	assert_string_equal(json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN),
+			    "{\"fd\":0,\"resample\":true}");
+	assert_null(strstr(json_object_to_json_string(sent), path));
+	close(got[0]);
+	close(mine);
+	unlink(path);
+	json_object_put(sent);
+}
+
+static void buffer_file_that_cannot_be_opened_fails_without_sending(void **state)
+{
+	struct fixture *f = *state;
+	char c;
+
+	assert_int_equal(audiod_buffer_file(f->conn, "b", "/nonexistent/x.wav", false),
+			 AUDIOD_ERR_SYSTEM);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(audiod_error_message(f->conn),
+			    "/nonexistent/x.wav: No such file or directory");
+	assert_int_equal(recv(f->server, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
 static void subscribe_helper_sends_the_event_list(void **state)
 {
 	struct fixture *f = *state;
@@ -693,6 +834,10 @@ int main(void)
 		T(sync_and_time_helpers_read_their_fields),
 		T(save_helper_returns_the_document),
 		T(subscribe_helper_sends_the_event_list),
+		T(request_with_descriptors_sends_them_with_its_line),
+		T(request_with_more_descriptors_than_the_daemon_keeps_sends_nothing),
+		T(buffer_file_sends_the_open_file_not_its_path),
+		T(buffer_file_that_cannot_be_opened_fails_without_sending),
 #undef T
 		cmocka_unit_test(error_codes_map_both_ways),
 		cmocka_unit_test(socket_path_prefers_audiod_socket),

@@ -7,7 +7,7 @@ packages=(
 	meson ninja-build pkg-config gcc libc6-dev
 	libjson-c-dev libcmocka-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
 	libpipewire-0.3-dev libspa-0.2-dev pipewire pipewire-bin wireplumber
-	libsystemd-dev systemd sox libmysofa-dev libmysofa1 graphviz python3
+	libsystemd-dev systemd sox libmysofa-dev libmysofa1 graphviz python3 strace
 )
 
 missing=()
