@@ -74,7 +74,7 @@ struct engine *core_engine(struct core *c);
  * leaves the engine's model ahead of the renderer. */
 uint32_t core_space(const struct core *c);
 /* queues an op (chain) to commit in the first quantum starting at or after frame `at`
- * (RENDER_AT_NOW: the next).  tag comes back from core_drain.  0, or -EBUSY when the
+ * (RENDER_AT_NOW: the next).  tag comes back from core_drain (0: a command nobody tracks).  0, or -EBUSY when the
  * queue is full (the op is still the caller's then).  commands commit in submission order:
  * a later command never overtakes one whose `at` is still in the future. */
 int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag);

@@ -178,7 +178,8 @@ static void on_core_error(void *data, uint32_t id, int seq, int res, const char 
 	if (id != PW_ID_CORE)
 		return;
 	log_warn("pipewire: %s (%s)", message ? message : "error", spa_strerror(res));
-	if (res == -EPIPE && !o->stopping)
+	/* the server went away (EPIPE), or reset us while it was going (ECONNRESET) */
+	if ((res == -EPIPE || res == -ECONNRESET) && !o->stopping)
 		output_retry_in(o, SPA_NSEC_PER_MSEC);
 }
 

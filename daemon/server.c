@@ -299,6 +299,8 @@ static void on_applied(void *data, uint64_t tag, uint64_t frame, uint64_t latenc
 	struct client *c;
 	size_t i;
 
+	if (tag == 0)
+		return;	/* submitted straight to the core (--demo): nobody tracks it */
 	for (i = 0; i < s->fl_len; i++) {
 		f = &s->fl[(s->fl_head + i) % s->fl_cap];
 		if (f->tag == tag)

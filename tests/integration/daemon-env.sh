@@ -1,5 +1,7 @@
 # daemon-env.sh: the real daemon (an rtcheck build) on a private PipeWire for the socket
-# tests.  source after pw-env.sh; daemon_start ARGS..., record SECONDS FILE, daemon_stop.
+# tests.  source after pw-env.sh; daemon_start ARGS..., py (python helpers, tracked),
+# daemon_stop.  the recorder is pw-env.sh's rec_start / rec_stop; the python side
+# (audiod_test.py) schedules from one `time` reading and waits until it has been heard.
 # every test ends by proving the daemon stayed up, exited cleanly on SIGTERM, and that
 # rtcheck saw no allocation or lock on a real-time thread while it served real traffic.
 
@@ -15,26 +17,28 @@ fail() {
 	exit 1
 }
 
-daemon_start() {
-	"$AUDIOD" --socket "$SOCK" -v "$@" >"$PW_ENV/audiod.log" 2>&1 &
-	AUDIOD_PID=$!
-	pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 100 || fail "audiod never started playing"
-	pw_env_wait "test -S '$SOCK'" 50 || fail "audiod never listened on $SOCK"
+# py ARGS...: python3 ARGS... (a here-document as its stdin), killed with the test
+py() {
+	pw_env_run python3 "$@"
 }
 
-# record SECONDS FILE: the sink's monitor, in the background (REC_PID)
-record() {
-	PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT "$1" \
-		pw-record --target test-sink --format f32 --rate 48000 --channels 2 \
-		-P '{ stream.capture.sink = true }' "$2" 2>"$PW_ENV/pw-record.log" &
-	REC_PID=$!
+# starts the daemon and waits until it plays and listens (right after start: before any
+# idle suspension could pause its stream)
+daemon_start() {
+	"$AUDIOD" --socket "$SOCK" -v "$@" >"$PW_ENV/audiod.log" 2>&1 </dev/null &
+	AUDIOD_PID=$!
+	pw_env_track "$AUDIOD_PID"
+	pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 ||
+		fail "audiod never started playing"
+	pw_env_wait "test -S '$SOCK'" 600 || fail "audiod never listened on $SOCK"
 }
 
 daemon_stop() {
-	kill -0 "$AUDIOD_PID" 2>/dev/null || fail "audiod died"
+	pw_env_alive "$AUDIOD_PID" || fail "audiod died"
 	kill -TERM "$AUDIOD_PID"
 	wait "$AUDIOD_PID"
 	rc=$?
+	pw_env_untrack "$AUDIOD_PID"
 	[ "$rc" -eq 0 ] || fail "audiod exited with status $rc"
 	[ -e "$SOCK" ] && fail "audiod left its socket behind"
 	grep -q 'rtcheck:' "$PW_ENV/audiod.log" && fail "rtcheck reported a real-time violation"

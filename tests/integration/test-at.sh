@@ -1,11 +1,14 @@
 #!/bin/sh
 # integration: an edit scheduled with "at" waits for its quantum without holding back anyone
 # else, and later edits that go ahead of it never bring it forward.  client A (left channel)
-# starts a ConstantSourceNode at once but connects it 1.5 s ahead; client B (right channel,
-# another session) then creates, connects and syncs a source of its own.  B's edits apply at
-# once, A's sync returns only once its connection applied, at the first quantum at or after
-# its time; in the recording the left channel starts exactly (due - B's frame) frames after
-# the right one.
+# starts a ConstantSourceNode at once but connects it 3 s after one `time` reading; client B
+# (right channel, another session) then creates, connects and syncs a source of its own.
+# B's edits apply at once (before A's quantum, and B's sync replies before that quantum is
+# rendered), A's sync returns only once its connection applied, at the first quantum at or
+# after its time; in the recording the left channel starts exactly (due - B's frame) frames
+# after the right one.  the recorder is capturing before anything is scheduled and is
+# stopped once A's quantum has been heard; commands that arrive too late fail the test
+# saying so.
 # usage: test-at.sh AUDIOD [ignored]
 set -u
 AUDIOD=$1
@@ -14,46 +17,50 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-record 4 "$PW_ENV/out.wav"
-sleep 0.3
-python3 - >"$PW_ENV/frames.txt" <<'PY' || fail "a scheduled edit held back another client's"
-import os, sys, time
-from audiod_test import Client
-a = Client(os.environ["AUDIOD_SOCKET"])
-b = Client(os.environ["AUDIOD_SOCKET"])
-rate = a.hello["sampleRate"]
+rec_start "$PW_ENV/out.wav"
+py - >"$PW_ENV/frames.txt" <<'PY' || fail "a scheduled edit held back another client's"
+import sys
+from audiod_test import Client, ahead, check_in_time
+a = Client()
+b = Client()
 # A: left channel, connected later
 a.ok("create", type="ChannelMergerNode", id="m", options={"numberOfInputs": 2})
 a.ok("connect", **{"from": "m", "to": "destination"})
 a.ok("create", type="ConstantSourceNode", id="late", options={"offset": 0.5})
 a.ok("start", id="late")
 a.ok("sync")
-now = a.ok("time")["frame"]
-at = (now + int(1.5 * rate)) / rate
+r = a.time()                    # the one reading the schedule comes from
+rate = r["sampleRate"]
+at = ahead(r, 3.0) / rate
+due = -(-int(round(at * rate)) // 128) * 128
 a.ok("connect", **{"from": "late", "to": "m", "output": 0, "input": 0}, at=at)
+check_in_time(a.time()["frame"], due, "A's connect")
 # B: right channel, at once, with topology edits of its own
 b.ok("session", name="other")
-t0 = time.monotonic()
 b.ok("create", type="ChannelMergerNode", id="m", options={"numberOfInputs": 2})
 b.ok("create", type="ConstantSourceNode", id="now", options={"offset": 0.25})
 b.ok("connect", **{"from": "now", "to": "m", "output": 0, "input": 1})
 b.ok("connect", **{"from": "m", "to": "destination"})
 b.ok("start", id="now")
+check_in_time(b.time()["frame"], due, "B's edits")
 fb = b.ok("sync")["frame"]
-waited = time.monotonic() - t0
-due = -(-int(round(at * rate)) // 128) * 128
+after = b.time()["frame"]
 print(fb, due)
-sys.stderr.write("B applied at frame %d after %.3f s; A's edit is due at %d\n" % (fb, waited, due))
-if waited > 0.5 or fb >= due:
-    sys.exit("B waited for A's scheduled edit")
+sys.stderr.write("B applied at frame %d, its sync answered by frame %d; A's edit is due at %d\n"
+                 % (fb, after, due))
+if fb >= due:
+    sys.exit("B's edits waited for A's scheduled edit")
+if after >= due:
+    sys.exit("B's sync reply waited for A's scheduled edit")
 fa = a.ok("sync")["frame"]
 sys.stderr.write("A applied at frame %d\n" % fa)
 if fa != due:
     sys.exit("A's edit applied at %d, not at the quantum %d" % (fa, due))
+a.wait_heard(due, since=r["frame"])
 PY
-wait "$REC_PID"
+rec_stop
 daemon_stop
-python3 - "$PW_ENV/out.wav" "$PW_ENV/frames.txt" <<'PY' || fail "the scheduled connection sounded at the wrong frame"
+py - "$PW_ENV/out.wav" "$PW_ENV/frames.txt" <<'PY' || fail "the scheduled connection sounded at the wrong frame"
 import sys
 from audiod_test import read_wav, channel
 rate, chans, s = read_wav(sys.argv[1])

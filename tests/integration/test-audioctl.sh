@@ -2,6 +2,7 @@
 # integration: every audioctl subcommand against the real daemon on a private, headless
 # PipeWire (pw-env.sh).  checks exit statuses, the daemon's replies (--json lines, grepped),
 # the human tables, and that `play` plays: the sink's monitor is recorded with pw-record
+# (capturing before play starts, stopped once the frame play returned at has been heard)
 # while `audioctl play` plays a 440 Hz tone of amplitude 0.5 at --gain 0.5, and the recording
 # must hold that tone at 0.25 for about as long as the file.
 # usage: test-audioctl.sh AUDIOD AUDIOCTL WAV-ANALYZE
@@ -22,6 +23,8 @@ fail() {
 }
 
 SOCK="$PW_ENV/audiod.sock"
+export AUDIOD_SOCKET="$SOCK"
+HELPER="$(dirname "$0")/audiod_test.py"
 OUT="$PW_ENV/out.txt"
 ERR="$PW_ENV/err.txt"
 
@@ -68,9 +71,10 @@ ctl frobnicate
 [ "$rc" -eq 2 ] || fail "an unknown command exited $rc, expected 2"
 
 # --- the daemon ---
-"$AUDIOD" --socket "$SOCK" -v >"$PW_ENV/audiod.log" 2>&1 &
+"$AUDIOD" --socket "$SOCK" -v >"$PW_ENV/audiod.log" 2>&1 </dev/null &
 AUDIOD_PID=$!
-pw_env_wait "'$AUDIOCTL' --socket '$SOCK' time" 100 || fail "audiod never answered"
+pw_env_track "$AUDIOD_PID"
+pw_env_wait "'$AUDIOCTL' --socket '$SOCK' time" 600 || fail "audiod never answered"
 
 # --- raw mode ---
 ok send '{"op":"time"}'
@@ -201,7 +205,7 @@ refused "not a JSON object" load /dev/null
 
 # --- sessions, stats, time ---
 ok --session eph --ephemeral create GainNode x
-pw_env_wait "! '$AUDIOCTL' --socket '$SOCK' sessions | grep -q eph" 20 ||
+pw_env_wait "! '$AUDIOCTL' --socket '$SOCK' sessions | grep -q eph" 600 ||
 	fail "the ephemeral session outlived its last client"
 ok sessions
 has default
@@ -227,34 +231,45 @@ has default
 has underruns
 
 # --- watch: an `ended` event arrives and SIGINT ends it cleanly ---
-"$AUDIOCTL" --socket "$SOCK" --json watch ended >"$PW_ENV/watch.txt" 2>&1 &
+"$AUDIOCTL" --socket "$SOCK" --json watch ended session >"$PW_ENV/watch.txt" 2>&1 </dev/null &
 WATCH_PID=$!
-sleep 0.3
+pw_env_track "$WATCH_PID"
+# watch has subscribed once it reports a session event: open and close an empty ephemeral
+# session until it does
+pw_env_wait "'$AUDIOCTL' --socket '$SOCK' --session probe --ephemeral sessions &&
+	grep -q '\"probe\"' '$PW_ENV/watch.txt'" 600 || fail "watch never subscribed"
 ok create AudioBufferSourceNode short buffer=im
 ok start short
 # other sources (other sessions too) may end meanwhile: wait for ours
-pw_env_wait "grep -q '\"ended\"' '$PW_ENV/watch.txt'" 50 || fail "watch saw no ended event"
-pw_env_wait "grep -q '\"short\"' '$PW_ENV/watch.txt'" 50 ||
+pw_env_wait "grep -q '\"ended\"' '$PW_ENV/watch.txt'" 600 || fail "watch saw no ended event"
+pw_env_wait "grep -q '\"short\"' '$PW_ENV/watch.txt'" 600 ||
 	fail "no ended event names the node"
 kill -INT "$WATCH_PID"
 wait "$WATCH_PID" || fail "watch did not exit 0 on SIGINT"
+pw_env_untrack "$WATCH_PID"
 
 # --- play, recorded: in a session of its own with everything else silent ---
 ok delete osc
 ok delete lfo
 ok delete src
 ok sync
-PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT 3 pw-record --target test-sink \
-	--format f32 --rate 48000 --channels 2 -P '{ stream.capture.sink = true }' \
-	"$PW_ENV/played.wav" 2>/dev/null &
-REC_PID=$!
-sleep 0.5
-start=$(date +%s.%N)
+# frame: the frame of a `time` reading, through audioctl
+frame() {
+	ok --json time
+	sed -n 's/.*"frame": *\([0-9]*\).*/\1/p' "$OUT"
+}
+rec_start "$PW_ENV/played.wav"
+before=$(frame)
 ok --session player play "$PW_ENV/tone.wav" --gain 0.5
-took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-wait "$REC_PID"
-echo "play took $took s"
-awk -v t="$took" 'BEGIN { exit !(t >= 0.95) }' || fail "play returned after $took s, before the end"
+after=$(frame)
+[ -n "$before" ] && [ -n "$after" ] || fail "no frame in the time replies"
+# the end of the tone was rendered by frame $after: wait until that has been heard
+pw_env_run python3 "$HELPER" wait-heard "$after" "$before" >/dev/null ||
+	fail "the played tone was not heard"
+rec_stop
+took=$((after - before))
+echo "play took $took frames"
+[ "$took" -ge 45600 ] || fail "play returned after $took frames, before the end (0.95 s)"
 ok --session player ls --names
 lacks '^play-'
 # trim 0: the whole tone counts (wav-analyze trims 0.1 s at each end by default)
@@ -281,6 +296,7 @@ ctl play "$PW_ENV/nothing-here.wav"
 # --- the daemon goes away ---
 kill -TERM "$AUDIOD_PID"
 wait "$AUDIOD_PID" || fail "audiod exited with status $?"
+pw_env_untrack "$AUDIOD_PID"
 ctl time
 [ "$rc" -eq 1 ] || fail "time after the daemon left exited $rc"
 grep -q "not running" "$ERR" || fail "no \"not running\" after the daemon left"

@@ -1,11 +1,13 @@
 #!/bin/sh
 # integration: AudioParam automation scheduled through the socket lands sample-accurately in
 # the recording.  a ConstantSourceNode (offset 0) plays into the destination; at T0 (a frame
-# boundary a second ahead) offset.setValueAtTime(0.2, T0), linearRampToValueAtTime(0.6,
-# T0 + 0.1), setValueAtTime(0.1, T0 + 0.2), setValueAtTime(0, T0 + 0.3).  in the recording
-# the ramp must start at the first 0.2, reach 0.4 halfway and 0.6 at its end, and the 0.1
-# and 0 steps must come 9600 and 14400 frames after the start, each within one sample, with
-# the values right to float precision.
+# a second after one `time` reading) offset.setValueAtTime(0.2, T0), linearRampToValueAtTime(0.6,
+# T0 + 0.1), setValueAtTime(0.1, T0 + 0.2), setValueAtTime(0, T0 + 0.3), in one batch.  in the
+# recording the ramp must start at the first 0.2, reach 0.4 halfway and 0.6 at its end, and
+# the 0.1 and 0 steps must come 9600 and 14400 frames after the start, each within one
+# sample, with the values right to float precision.  the recorder is capturing before
+# anything is scheduled, the batch must be applied before T0 (else the test says it came too
+# late), and the recorder is stopped once T0 + 0.3 has been heard.
 # usage: test-automation.sh AUDIOD [ignored]
 set -u
 AUDIOD=$1
@@ -14,28 +16,33 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-record 3 "$PW_ENV/out.wav"
-sleep 0.5
-python3 - <<'PY' || fail "scheduling through the socket failed"
-import os
-from audiod_test import Client
-c = Client(os.environ["AUDIOD_SOCKET"])
+rec_start "$PW_ENV/out.wav"
+py - <<'PY' || fail "scheduling through the socket failed"
+from audiod_test import Client, ahead, check_in_time
+c = Client()
 c.ok("create", type="ConstantSourceNode", id="c", options={"offset": 0})
 c.ok("connect", **{"from": "c", "to": "destination"})
 c.ok("start", id="c")
-now = c.ok("time")["frame"]
-t0 = (now + 48000) / 48000.0
-for method, args in [("setValueAtTime", [0.2, t0]),
-                     ("linearRampToValueAtTime", [0.6, t0 + 0.1]),
-                     ("setValueAtTime", [0.1, t0 + 0.2]),
-                     ("setValueAtTime", [0.0, t0 + 0.3])]:
-    c.ok("param", target="c.offset", method=method, args=args)
 c.ok("sync")
+r = c.time()                    # the one reading the schedule comes from
+rate = r["sampleRate"]
+f0 = ahead(r, 1.0)
+t0 = f0 / rate
+c.ok("batch", commands=[
+    {"op": "param", "target": "c.offset", "method": method, "args": args}
+    for method, args in [("setValueAtTime", [0.2, t0]),
+                         ("linearRampToValueAtTime", [0.6, t0 + 0.1]),
+                         ("setValueAtTime", [0.1, t0 + 0.2]),
+                         ("setValueAtTime", [0.0, t0 + 0.3])]])
+applied = c.ok("sync")["frame"]
+print("reading at frame %d, schedule from %d, applied at %d" % (r["frame"], f0, applied))
+check_in_time(applied, f0, "the automation")
+c.wait_heard(f0 + int(0.3 * rate), since=r["frame"])
 PY
-wait "$REC_PID"
+rec_stop
 daemon_stop
 
-python3 - "$PW_ENV/out.wav" <<'PY' || fail "the automation is not where it was scheduled"
+py - "$PW_ENV/out.wav" <<'PY' || fail "the automation is not where it was scheduled"
 import sys
 from audiod_test import read_wav, channel, fail
 rate, chans, s = read_wav(sys.argv[1])

@@ -12,7 +12,7 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-python3 - <<'PY' || fail "a failed batch left something behind"
+py - <<'PY' || fail "a failed batch left something behind"
 import json, os, sys
 from audiod_test import Client
 c = Client(os.environ["AUDIOD_SOCKET"])

@@ -13,7 +13,7 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-python3 - <<'PY' || fail "save and load do not round-trip"
+py - <<'PY' || fail "save and load do not round-trip"
 import json, os, sys
 from audiod_test import Client
 c = Client(os.environ["AUDIOD_SOCKET"])

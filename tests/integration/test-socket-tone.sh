@@ -1,8 +1,9 @@
 #!/bin/sh
 # integration: a 440 Hz sine at gain 0.5 built through the socket (Oscillator -> Gain ->
-# destination, in the default session) is recorded for 5 s with pw-record: frequency within
-# 0.5 Hz, level within 0.1 dB of 0.5, every 50 ms window steady, no gap, no step larger than
-# the sine's own slope.  the daemon is the rtcheck build.
+# destination, in the default session) is recorded with pw-record from before it starts
+# until 5.5 s after its first frame has been heard: frequency within 0.5 Hz, level within
+# 0.1 dB of 0.5, every 50 ms window steady, no gap, no step larger than the sine's own slope,
+# at least 5 s of tone.  the daemon is the rtcheck build.
 # usage: test-socket-tone.sh AUDIOD WAV-ANALYZE
 set -u
 AUDIOD=$1
@@ -12,20 +13,22 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024
-python3 - <<'PY' || fail "building the tone through the socket failed"
+rec_start "$PW_ENV/out.wav"
+py - <<'PY' || fail "building the tone through the socket failed"
 from audiod_test import Client
-c = Client(__import__("os").environ["AUDIOD_SOCKET"])
+c = Client()
 c.ok("hello", client="test-socket-tone")
 c.ok("create", type="OscillatorNode", id="osc", options={"frequency": 440})
 c.ok("create", type="GainNode", id="g", options={"gain": 0.5})
 c.ok("connect", **{"from": "osc", "to": "g"})
 c.ok("connect", **{"from": "g", "to": "destination"})
 c.ok("start", id="osc")
-c.ok("sync")
+first = c.ok("sync")["frame"]           # the tone's first frame
+rate = c.time()["sampleRate"]
+print("the tone starts at frame", first)
+c.wait_heard(first + int(5.5 * rate), since=first)
 PY
-sleep 0.3
-record 5.5 "$PW_ENV/out.wav"
-wait "$REC_PID"
+rec_stop
 daemon_stop
 grep -q 'totals:.* underruns 0 ' "$PW_ENV/audiod.log" || fail "audiod counted underruns"
 

@@ -13,7 +13,7 @@ pw_env_start
 . "$(dirname "$0")/daemon-env.sh"
 
 daemon_start --latency 1024 --max-line 4096
-python3 - <<'PY' || fail "stress: a reply was missing or wrong"
+py - <<'PY' || fail "stress: a reply was missing or wrong"
 import json, os, random, threading
 from audiod_test import Client
 

@@ -1,9 +1,11 @@
 #!/bin/sh
 # integration: audiod --demo against a private PipeWire plays a 440 Hz sine at amplitude 0.2
-# (Oscillator -> Gain 0.2 -> destination).  records 3 s of the sink's monitor with pw-record
-# and checks frequency (±0.5 Hz), level (±0.1 dB), steadiness (every 50 ms window within
-# 0.1 dB), continuity (no quiet run, no step larger than the sine's own slope), both
-# channels equal, and that audiod (an rtcheck build) stays up and exits cleanly.
+# (Oscillator -> Gain 0.2 -> destination).  once audiod's stream is linked to the sink, the
+# sink's monitor is recorded with pw-record until the file holds 3 s more than when the
+# recorder was confirmed capturing; checks frequency (±0.5 Hz), level (±0.1 dB), steadiness
+# (every 50 ms window within 0.1 dB), continuity (no quiet run, no step larger than the
+# sine's own slope), both channels equal, and that audiod (an rtcheck build) stays up and
+# exits cleanly.
 # usage: test-tone.sh AUDIOD WAV-ANALYZE
 set -u
 AUDIOD=$1
@@ -21,20 +23,23 @@ fail() {
 
 # quantum 1024 (PipeWire's default): on a busy 2-core machine shared with other real-time
 # clients, smaller quanta occasionally lose a graph cycle, which is PipeWire's doing, not ours
-"$AUDIOD" --demo --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 &
+"$AUDIOD" --demo --socket "$PW_ENV/audiod.sock" --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 \
+	</dev/null &
 AUDIOD_PID=$!
-pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 100 || fail "audiod never started playing"
-sleep 0.3
+pw_env_track "$AUDIOD_PID"
+pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 || fail "audiod never started playing"
+pw_env_wait "pw_env_linked audiod:output_ test-sink:playback_" 600 ||
+	fail "audiod's stream was not linked to test-sink"
 
-# client-rt.conf: a SCHED_OTHER recorder loses cycles itself (notes/pipewire-headless.md)
-PIPEWIRE_CONFIG_NAME=client-rt.conf timeout -s INT 3 \
-	pw-record --target test-sink --format f32 --rate 48000 --channels 2 \
-	-P '{ stream.capture.sink = true }' "$PW_ENV/out.wav" 2>"$PW_ENV/pw-record.log"
+rec_start "$PW_ENV/out.wav"
+rec_wait_seconds 3
+rec_stop
 
-kill -0 "$AUDIOD_PID" 2>/dev/null || fail "audiod died while playing"
+pw_env_alive "$AUDIOD_PID" || fail "audiod died while playing"
 kill -TERM "$AUDIOD_PID"
 wait "$AUDIOD_PID"
 rc=$?
+pw_env_untrack "$AUDIOD_PID"
 [ "$rc" -eq 0 ] || fail "audiod exited with status $rc"
 grep -q 'rtcheck:' "$PW_ENV/audiod.log" && fail "rtcheck reported a real-time violation"
 grep 'totals:' "$PW_ENV/audiod.log"
