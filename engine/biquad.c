@@ -251,6 +251,67 @@ static void run_varying(struct df1 *s, const struct biquad *b, const float *rest
 	*s = (struct df1){ x1, x2, y1, y2 };
 }
 
+/* two channels at once: each output waits on the one before (a multiply and two
+ * subtractions), so one channel alone leaves the FPU idle most of the time; two
+ * independent recursions interleave.  per channel the arithmetic is run_const's, in the
+ * same order. */
+static void run_const_pair(struct df1 *sa, struct df1 *sb, const struct biquad_coef *k,
+			   const float *restrict xa, const float *restrict xb,
+			   float *restrict ya, float *restrict yb)
+{
+	const double b0 = k->b0, b1 = k->b1, b2 = k->b2, a1 = k->a1, a2 = k->a2;
+	double xa1 = sa->x1, xa2 = sa->x2, ya1 = sa->y1, ya2 = sa->y2;
+	double xb1 = sb->x1, xb2 = sb->x2, yb1 = sb->y1, yb2 = sb->y2;
+
+	for (int i = 0; i < QUANTUM; i++) {
+		double xa0 = xa[i], xb0 = xb[i];
+		double ya0 = b0 * xa0 + b1 * xa1 + b2 * xa2 - a1 * ya1 - a2 * ya2;
+		double yb0 = b0 * xb0 + b1 * xb1 + b2 * xb2 - a1 * yb1 - a2 * yb2;
+
+		xa2 = xa1;
+		xa1 = xa0;
+		ya2 = ya1;
+		ya1 = ya0;
+		xb2 = xb1;
+		xb1 = xb0;
+		yb2 = yb1;
+		yb1 = yb0;
+		ya[i] = (float)ya0;
+		yb[i] = (float)yb0;
+	}
+	*sa = (struct df1){ xa1, xa2, ya1, ya2 };
+	*sb = (struct df1){ xb1, xb2, yb1, yb2 };
+}
+
+static void run_varying_pair(struct df1 *sa, struct df1 *sb, const struct biquad *b,
+			     const float *restrict xa, const float *restrict xb,
+			     float *restrict ya, float *restrict yb)
+{
+	double xa1 = sa->x1, xa2 = sa->x2, ya1 = sa->y1, ya2 = sa->y2;
+	double xb1 = sb->x1, xb2 = sb->x2, yb1 = sb->y1, yb2 = sb->y2;
+
+	for (int i = 0; i < QUANTUM; i++) {
+		const double b0 = b->b0[i], b1 = b->b1[i], b2 = b->b2[i], a1 = b->a1[i],
+			     a2 = b->a2[i];
+		double xa0 = xa[i], xb0 = xb[i];
+		double ya0 = b0 * xa0 + b1 * xa1 + b2 * xa2 - a1 * ya1 - a2 * ya2;
+		double yb0 = b0 * xb0 + b1 * xb1 + b2 * xb2 - a1 * yb1 - a2 * yb2;
+
+		xa2 = xa1;
+		xa1 = xa0;
+		ya2 = ya1;
+		ya1 = ya0;
+		xb2 = xb1;
+		xb1 = xb0;
+		yb2 = yb1;
+		yb1 = yb0;
+		ya[i] = (float)ya0;
+		yb[i] = (float)yb0;
+	}
+	*sa = (struct df1){ xa1, xa2, ya1, ya2 };
+	*sb = (struct df1){ xb1, xb2, yb1, yb2 };
+}
+
 static void coef_store(struct biquad *b, int i, const struct biquad_coef *k)
 {
 	b->b0[i] = k->b0;
@@ -258,6 +319,63 @@ static void coef_store(struct biquad *b, int i, const struct biquad_coef *k)
 	b->b2[i] = k->b2;
 	b->a1[i] = k->a1;
 	b->a2[i] = k->a2;
+}
+
+/* a lowpass or highpass sweep: coef_lowpass / coef_highpass for every frame, the same
+ * arithmetic in the same order, but in passes: w0, then sin and cos (again only where the
+ * frequency changed), then the six divisions, which vectorise and are most of the cost
+ * beside sin and cos, then the band edges' constant gains */
+static void coef_per_sample_lphp(struct biquad *b, const struct shape *sh, double det)
+{
+	const float *f = b->node.params[FREQUENCY].values;
+	const double fs = b->node.sample_rate, nyquist = fs / 2, qlin2 = 2 * sh->qlin;
+	const bool low = b->type == BIQUAD_LOWPASS;
+	double w0[QUANTUM], c[QUANTUM], sn[QUANTUM];
+	bool edge = false;
+
+	for (int i = 0; i < QUANTUM; i++) {
+		double f0 = computed_frequency(f[i], det);
+
+		/* as coef_shaped: NaN counts as 0, the range is [0, Nyquist] */
+		if (!(f0 > 0))
+			f0 = 0;
+		w0[i] = 2 * M_PI * (f0 >= nyquist ? nyquist : f0) / fs;
+		edge = edge || f0 >= nyquist || w0[i] <= 0;
+	}
+	for (int i = 0; i < QUANTUM; i++) {
+		if (i > 0 && f[i] == f[i - 1]) {
+			c[i] = c[i - 1];
+			sn[i] = sn[i - 1];
+		} else {
+			c[i] = cos(w0[i]);
+			sn[i] = sin(w0[i]);
+		}
+	}
+	for (int i = 0; i < QUANTUM; i++) {
+		const double alpha = sn[i] / qlin2, a0 = 1 + alpha;
+		const double h = low ? (1 - c[i]) / 2 : (1 + c[i]) / 2;
+
+		b->b0[i] = h / a0;
+		b->b1[i] = (low ? 1 - c[i] : -(1 + c[i])) / a0;
+		b->b2[i] = h / a0;
+		b->a1[i] = -2 * c[i] / a0;
+		b->a2[i] = (1 - alpha) / a0;
+	}
+	for (int i = 0; edge && i < QUANTUM; i++) {
+		double f0 = computed_frequency(f[i], det);
+		struct biquad_coef k;
+
+		if (!(f0 > 0))
+			f0 = 0;
+		if (f0 >= nyquist)
+			k = coef_gain(low ? 1 : 0);
+		else if (w0[i] <= 0)
+			k = coef_gain(low ? 0 : 1);
+		else
+			continue;
+		coef_store(b, i, &k);
+	}
+	b->cached = false;
 }
 
 /* the common automation: only frequency moves; Q, gain and detune are worked out once */
@@ -269,6 +387,11 @@ static void coef_per_sample_freq(struct biquad *b)
 	const struct shape sh = shape_for(b->type, p[Q].values[0], p[GAIN].values[0]);
 	struct biquad_coef k = { 0 };
 	float prev = NAN;
+
+	if (b->type == BIQUAD_LOWPASS || b->type == BIQUAD_HIGHPASS) {
+		coef_per_sample_lphp(b, &sh, det);
+		return;
+	}
 
 	for (int i = 0; i < QUANTUM; i++) {
 		if (f[i] != prev) {
@@ -371,7 +494,18 @@ static void biquad_process(struct node *n, const struct render_ctx *ctx)
 		k = coef_const(b);
 	else
 		coef_per_sample(b);
-	for (uint32_t c = 0; c < nch; c++) {
+	uint32_t c = 0;
+	for (; c + 1 < nch; c += 2) {
+		const float *xa = in->silent ? zeros : in->data[c];
+		const float *xb = in->silent ? zeros : in->data[c + 1];
+		if (k)
+			run_const_pair(&b->st[c], &b->st[c + 1], k, xa, xb, out->data[c],
+				       out->data[c + 1]);
+		else
+			run_varying_pair(&b->st[c], &b->st[c + 1], b, xa, xb, out->data[c],
+					 out->data[c + 1]);
+	}
+	for (; c < nch; c++) {
 		const float *x = in->silent ? zeros : in->data[c];
 		if (k)
 			run_const(&b->st[c], k, x, out->data[c]);

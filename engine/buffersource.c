@@ -118,6 +118,15 @@ static bool wrap(const struct abs_node *a, double *ph, double rate, const struct
 	return false;
 }
 
+/* channels [0, nch) of b from frame pos on start on a bus's alignment */
+static bool buffer_aligned(const struct audio_buffer *b, uint32_t nch, uint32_t pos)
+{
+	for (uint32_t c = 0; c < nch; c++)
+		if ((uintptr_t)(b->data[c] + pos) % 64 != 0)
+			return false;
+	return true;
+}
+
 /* rate 1 on whole frames: copies, wrapping at the loop end.  returns the next write index;
  * *ended when the buffer ran out */
 static uint32_t play_copy(struct abs_node *a, const struct audio_buffer *b, struct bus *out,
@@ -132,8 +141,18 @@ static uint32_t play_copy(struct abs_node *a, const struct audio_buffer *b, stru
 
 		if (n > frames)
 			n = frames;
-		for (uint32_t c = 0; c < nch; c++)
-			memcpy(out->data[c] + w, b->data[c] + pos, n * sizeof(float));
+		/* a whole quantum of the buffer, aligned as buses are (a loop from the start of a
+		 * buffer whose length is a multiple of 16 stays so): read in place, no copy */
+		if (n == QUANTUM && buffer_aligned(b, nch, pos)) {
+			float *at[MAX_CHANNELS];
+
+			for (uint32_t c = 0; c < nch; c++)
+				at[c] = b->data[c] + pos;
+			bus_borrow_data(out, at, nch);
+		} else {
+			for (uint32_t c = 0; c < nch; c++)
+				memcpy(out->data[c] + w, b->data[c] + pos, n * sizeof(float));
+		}
 		w += n;
 		pos += n;
 		frames -= n;
@@ -183,6 +202,61 @@ static bool frame_edge(const struct abs_node *a, const struct audio_buffer *b, s
 	return true;
 }
 
+/* a run of ordinary frames: the playhead at each, by repeated addition exactly as
+ * Chromium's advances (where it lands on a frame boundary decides whether one more frame
+ * plays), until it leaves [lo, hi) or `max` frames.  the additions are a chain, so this
+ * loop does nothing else.  returns the count. */
+static uint32_t run_positions(double *restrict pos, double *ph, double rate, double lo,
+			      double hi, uint32_t max)
+{
+	double p = *ph;
+	uint32_t k = 0;
+
+	/* the playhead moves one way: only the bound it moves towards can end the run */
+	if (rate >= 0) {
+		if (!(p >= lo))
+			return 0;
+		/* the first `sure` steps stay a frame short of hi whatever the rounding of the
+		 * sums (each is off by far less than 2^-20 below 2^32), so they need no test */
+		if (rate > 0 && hi - p > 1) {
+			double d = (hi - p - 1) / rate;
+			uint32_t sure = d < max ? (uint32_t)d : max;
+
+			for (; k < sure; k++, p += rate)
+				pos[k] = p;
+		}
+		for (; k < max && p < hi; k++, p += rate)
+			pos[k] = p;
+	} else if (p < hi) {
+		for (; k < max && p >= lo; k++, p += rate)
+			pos[k] = p;
+	}
+	*ph = p;
+	return k;
+}
+
+/* each position's frame and the fraction to the next.  positions are >= 0; below 2^31 an
+ * int32 conversion (which vectorises) truncates as the uint32 one does */
+static void run_split(struct abs_node *a, const double *restrict pos, uint32_t k, bool small)
+{
+	uint32_t *restrict index = a->run_index;
+	float *restrict frac = a->run_frac;
+
+	if (small) {
+		for (uint32_t j = 0; j < k; j++) {
+			int32_t i = (int32_t)pos[j];
+			index[j] = (uint32_t)i;
+			frac[j] = (float)(pos[j] - i);
+		}
+		return;
+	}
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t i = (uint32_t)pos[j];
+		index[j] = i;
+		frac[j] = (float)(pos[j] - i);
+	}
+}
+
 /* the interpolating path: runs of ordinary frames are gathered first (positions once, then
  * one tight loop per channel), frames next to an edge go through frame_edge */
 static uint32_t play_interp(struct abs_node *a, const struct audio_buffer *b, struct bus *out,
@@ -193,27 +267,23 @@ static uint32_t play_interp(struct abs_node *a, const struct audio_buffer *b, st
 	double hi = ceil(fmin(r->end, b->length) - 1);
 	double lo = rate < 0 ? r->start : 0;
 	double ph = a->playhead;
+	double pos[QUANTUM];
 	uint32_t done = 0;
 
 	while (done < frames) {
-		uint32_t k = 0;
+		uint32_t k = run_positions(pos, &ph, rate, lo, hi, frames - done);
 
-		/* the playhead advances by repeated addition, exactly as Chromium's does: where it
-		 * lands on a frame boundary decides whether one more frame plays */
-		while (done + k < frames && ph >= lo && ph < hi) {
-			uint32_t i = (uint32_t)ph;
-			a->run_index[k] = i;
-			a->run_frac[k] = (float)(ph - i);
-			ph += rate;
-			k++;
-		}
 		if (k > 0) {
+			const uint32_t *restrict index = a->run_index;
+			const float *restrict frac = a->run_frac;
+
+			run_split(a, pos, k, hi <= 0x1p31);
 			for (uint32_t c = 0; c < nch; c++) {
 				const float *restrict s = b->data[c];
 				float *restrict d = out->data[c] + w;
 				for (uint32_t j = 0; j < k; j++) {
-					float s1 = s[a->run_index[j]], s2 = s[a->run_index[j] + 1];
-					d[j] = s1 + a->run_frac[j] * (s2 - s1);
+					float s1 = s[index[j]], s2 = s[index[j] + 1];
+					d[j] = s1 + frac[j] * (s2 - s1);
 				}
 			}
 		} else {
@@ -277,6 +347,14 @@ static uint32_t duration_limit(const struct abs_node *a, const struct audio_buff
 	return frames;
 }
 
+/* x == floor(x), without a libm call for the usual case (every quantum asks it three times) */
+static inline bool is_whole(double x)
+{
+	if (x >= 0 && x < 0x1p52)
+		return x == (double)(int64_t)x;
+	return x == floor(x);
+}
+
 /* renders [from, to); returns the first frame not rendered (to unless playback ended) */
 static uint32_t play(struct abs_node *a, const struct audio_buffer *b, struct bus *out,
 		     uint32_t nch, uint32_t from, uint32_t to, const struct render_ctx *ctx,
@@ -305,8 +383,7 @@ static uint32_t play(struct abs_node *a, const struct audio_buffer *b, struct bu
 		a->playhead += rate;
 	}
 	frames = duration_limit(a, b, frames, rate, &stop);
-	if (rate == 1.0 && a->playhead == floor(a->playhead) && r.delta == floor(r.delta) &&
-	    r.end == floor(r.end))
+	if (rate == 1.0 && is_whole(a->playhead) && is_whole(r.delta) && is_whole(r.end))
 		w = play_copy(a, b, out, nch, w, frames, &r, ended);
 	else
 		w = play_interp(a, b, out, nch, w, frames, rate, &r, ended);
@@ -340,6 +417,9 @@ static void abs_process(struct node *n, const struct render_ctx *ctx)
 		return;
 	}
 	nch = b->channels < out->capacity ? b->channels : out->capacity;
+	/* the last quantum may have read the buffer in place: write into our own channels */
+	if (out->borrowed)
+		bus_unborrow(out);
 	if (n->sched.state == SCHED_ENDED || !node_sched_range(n, ctx, &from, &to)) {
 		/* after the end the output turns into one channel of silence */
 		bus_silence(out, n->sched.state == SCHED_ENDED ? 1 : nch);

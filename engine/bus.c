@@ -34,6 +34,7 @@ int bus_init(struct bus *b, uint32_t capacity)
 	memset(base, 0, bytes);
 	for (uint32_t c = 0; c < capacity; c++)
 		b->data[c] = base + (size_t)c * QUANTUM;
+	b->own = base;
 	b->capacity = capacity;
 	b->channels = 1;
 	b->silent = true;
@@ -42,8 +43,42 @@ int bus_init(struct bus *b, uint32_t capacity)
 
 void bus_fini(struct bus *b)
 {
-	free(b->data[0]);
+	free(b->own);
 	memset(b, 0, sizeof(*b));
+}
+
+bool bus_borrow(struct bus *dst, const struct bus *src, enum interp interp)
+{
+	uint32_t dn = dst->channels, sn = src->channels;
+
+	assert(dn >= 1 && dn <= dst->capacity);
+	if (dn == sn) {
+		for (uint32_t c = 0; c < sn; c++)
+			dst->data[c] = src->data[c];
+	} else if (sn == MONO && dn == STEREO && interp == INTERP_SPEAKERS) {
+		dst->data[L] = src->data[0];
+		dst->data[R] = src->data[0];
+	} else {
+		return false;
+	}
+	if (dst->borrowed < dn)
+		dst->borrowed = dn;
+	dst->silent = src->silent;
+	return true;
+}
+
+/* before a write into b: its own channels again, holding what the borrowed ones did when
+ * `keep` (and b is not silent) */
+static void unborrow(struct bus *b, bool keep)
+{
+	for (uint32_t c = 0; c < b->borrowed; c++) {
+		float *mine = b->own + (size_t)c * QUANTUM;
+
+		if (keep && !b->silent && c < b->channels)
+			memcpy(mine, b->data[c], QUANTUM * sizeof(float));
+		b->data[c] = mine;
+	}
+	b->borrowed = 0;
 }
 
 /* b's channels [from, to) = 0 */
@@ -53,9 +88,29 @@ static void zero_channels(struct bus *b, uint32_t from, uint32_t to)
 		memset(b->data[c], 0, QUANTUM * sizeof(float));
 }
 
+void bus_borrow_data(struct bus *dst, float *const data[], uint32_t n)
+{
+	assert(n >= 1 && n <= dst->capacity);
+	for (uint32_t c = 0; c < n; c++) {
+		assert((uintptr_t)data[c] % BUS_ALIGN == 0);
+		dst->data[c] = data[c];
+	}
+	if (dst->borrowed < n)
+		dst->borrowed = n;
+	dst->channels = n;
+	dst->silent = false;
+}
+
+void bus_unborrow(struct bus *b)
+{
+	unborrow(b, false);
+}
+
 void bus_zero(struct bus *b, uint32_t channels)
 {
 	assert(channels >= 1 && channels <= b->capacity);
+	if (b->borrowed)
+		unborrow(b, false);
 	b->channels = channels;
 	b->silent = false;
 	zero_channels(b, 0, channels);
@@ -88,6 +143,17 @@ static void add2k(float *restrict d, const float *restrict a, const float *restr
 	b = ALIGNED(b);
 	for (int i = 0; i < QUANTUM; i++)
 		d[i] += k * (a[i] + b[i]);
+}
+
+/* d = k * (a + b), in one pass instead of zeroing and adding.  0 + is kept: the sum it
+ * replaces turns a -0 into +0 */
+static void set2k(float *restrict d, const float *restrict a, const float *restrict b, float k)
+{
+	d = ALIGNED(d);
+	a = ALIGNED(a);
+	b = ALIGNED(b);
+	for (int i = 0; i < QUANTUM; i++)
+		d[i] = 0.0f + k * (a[i] + b[i]);
 }
 
 /* d += x + k * (a + b): the 5.1 -> stereo rule */
@@ -210,6 +276,8 @@ void bus_mix(struct bus *dst, const struct bus *src, enum interp interp)
 		bus_copy_mix(dst, src, interp);
 		return;
 	}
+	if (dst->borrowed)
+		unborrow(dst, true);
 	if (dn == sn || interp == INTERP_DISCRETE || !is_layout(dn) || !is_layout(sn))
 		mix_discrete(dst, src);
 	else if (dn > sn)
@@ -230,6 +298,8 @@ void bus_copy_mix(struct bus *dst, const struct bus *src, enum interp interp)
 	bool discrete = interp == INTERP_DISCRETE || !is_layout(dn) || !is_layout(sn);
 
 	assert(dn >= 1 && dn <= dst->capacity);
+	if (dst->borrowed)
+		unborrow(dst, false);
 	dst->silent = false;
 	if (src->silent) {
 		zero_channels(dst, 0, dn);
@@ -244,6 +314,8 @@ void bus_copy_mix(struct bus *dst, const struct bus *src, enum interp interp)
 	} else if (sn == MONO && dn == STEREO) {
 		copy_channel(dst->data[L], src->data[0]);
 		copy_channel(dst->data[R], src->data[0]);
+	} else if (sn == STEREO && dn == MONO) {
+		set2k(dst->data[0], src->data[L], src->data[R], 0.5f);
 	} else {
 		zero_channels(dst, 0, dn);
 		if (dn > sn)

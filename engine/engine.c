@@ -81,6 +81,11 @@ struct engine {
 	struct bus scratch;		/* param input sums (mono) */
 	bool sounding;			/* the last quantum had a source playing or a node
 					 * ringing (a tail), or a non-silent output */
+	uint64_t idle_gen;		/* commits that may wake an idle node so far (start,
+					 * stop, channel settings, attributes): the plan
+					 * entries' idle states hold while it stays the same */
+	uint64_t param_gen;		/* param commits so far, plus 1: likewise for the
+					 * entries' params_still */
 	struct bus silent_out;
 
 	/* render -> control events */
@@ -258,6 +263,7 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 	e->now = -1;
 	e->next_id = 1;
 	e->limits.param_events = UINT32_MAX;
+	e->param_gen = 1;	/* plan entries start at 0: nothing known */
 	if (bus_init(&e->scratch, MAX_CHANNELS) < 0 || bus_init(&e->silent_out, MAX_CHANNELS) < 0)
 		goto error_oom;
 	bus_silence(&e->silent_out, channels);
@@ -1120,19 +1126,23 @@ static void commit_one(struct engine *e, struct engine_op *op)
 			n->cfg = op->cfg;
 		else
 			op->attr->apply(n, &op->value, &op->staged);
+		e->idle_gen++;		/* an idle node's channel count may change */
 		break;
 	case OP_PARAM:
 		param_commit(op->param, op->update);
+		e->param_gen++;		/* params settled until now may move */
 		break;
 	case OP_START:
 		n->sched.start = op->when > now ? op->when : now;
 		n->sched.offset = op->offset;
 		n->sched.duration = op->duration;
 		n->sched.state = SCHED_SCHEDULED;
+		e->idle_gen++;		/* sources idle until now may sound */
 		break;
 	case OP_STOP:
 		if (n->sched.state != SCHED_ENDED)
 			n->sched.stop = op->when > now ? op->when : now;
+		e->idle_gen++;
 		break;
 	}
 }
@@ -1268,23 +1278,56 @@ static inline bool src_live(const struct plan_src *s, uint64_t frame)
 	return frame >= s->from && frame < s->until;
 }
 
-static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct plan_input *pi,
-		      uint64_t frame)
+/* an entry found idle (render_entry) whose state still holds: skipped without touching its
+ * node */
+static inline bool entry_idle(const struct plan_entry *pe, uint64_t frame, uint64_t gen)
 {
-	uint32_t max_in = 0, ch, j;
+	return frame < pe->wake && pe->gen == gen;
+}
+
+/* fed by a node known idle from its plan entry: its output is silent, so only its channel
+ * count matters, and that is in the entry too */
+static inline bool src_idle(const struct plan_src *s, uint64_t frame, uint64_t gen)
+{
+	return s->producer && entry_idle(s->producer, frame, gen);
+}
+
+static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct plan_input *pi,
+		      uint64_t frame, uint64_t gen)
+{
+	uint32_t max_in = 0, ch, j, c, lo = pi->n, hi = 0;
 	bool first = true;
 
-	for (j = 0; j < pi->n; j++)
-		if (src_live(&pi->srcs[j], frame) && pi->srcs[j].bus->channels > max_in)
-			max_in = pi->srcs[j].bus->channels;
-	ch = bus_computed_channels(cfg->mode, cfg->count, max_in);
+	/* the channel count first; and where the sources with sound are, so that the mixing
+	 * below does not walk an input fed by hundreds of finished notes again */
 	for (j = 0; j < pi->n; j++) {
+		const struct plan_src *ps = &pi->srcs[j];
+
+		if (!src_live(ps, frame))
+			continue;
+		if (src_idle(ps, frame, gen)) {
+			c = ps->producer->idle_channels;
+		} else {
+			c = ps->bus->channels;
+			if (!ps->bus->silent) {
+				lo = j < lo ? j : lo;
+				hi = j + 1;
+			}
+		}
+		max_in = c > max_in ? c : max_in;
+	}
+	ch = bus_computed_channels(cfg->mode, cfg->count, max_in);
+	for (j = lo; j < hi; j++) {
 		const struct bus *s = pi->srcs[j].bus;
-		if (s->silent || !src_live(&pi->srcs[j], frame))
+		if (!src_live(&pi->srcs[j], frame) || src_idle(&pi->srcs[j], frame, gen) ||
+		    s->silent)
 			continue;
 		if (first) {
 			in->channels = ch;
-			bus_copy_mix(in, s, cfg->interp);
+			/* laid out as the input needs: read in place (no node writes to its
+			 * inputs); a second source makes bus_mix copy it after all */
+			if (!bus_borrow(in, s, cfg->interp))
+				bus_copy_mix(in, s, cfg->interp);
 			first = false;
 		} else {
 			bus_mix(in, s, cfg->interp);
@@ -1294,19 +1337,31 @@ static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct p
 		bus_silence(in, ch);
 }
 
-static void compute_params(struct engine *e, struct node *n, const struct plan_input *pis,
+/* returns true when every param is settled and has no input: then they all stay as they
+ * are until a param change is committed (or the plan changes), and the caller may skip
+ * this until then */
+static bool compute_params(struct engine *e, struct node *n, const struct plan_input *pis,
 			   uint64_t frame)
 {
+	const uint32_t np = n->kind->n_params;
+	bool still = true;
 	uint32_t i, j;
 
-	for (i = 0; i < n->kind->n_params; i++) {
+	for (i = 0; i < np; i++) {
 		const struct plan_input *pi = &pis[i];
+		struct param *p = &n->params[i];
 		const float *input = NULL;
 		bool first = true;
 
+		/* most params are constant: no call for them */
+		if (pi->n == 0 && param_settled(p)) {
+			p->has_input = false;
+			continue;
+		}
 		for (j = 0; j < pi->n; j++) {
 			const struct bus *s = pi->srcs[j].bus;
-			if (s->silent || !src_live(&pi->srcs[j], frame))
+			if (!src_live(&pi->srcs[j], frame) ||
+			    src_idle(&pi->srcs[j], frame, e->idle_gen) || s->silent)
 				continue;
 			if (first) {
 				e->scratch.channels = 1;
@@ -1318,26 +1373,38 @@ static void compute_params(struct engine *e, struct node *n, const struct plan_i
 		}
 		if (!first)
 			input = e->scratch.data[0];
-		n->params[i].has_input = pi->n > 0;
-		param_compute(&n->params[i], frame, e->sample_rate, input);
+		p->has_input = pi->n > 0;
+		param_compute(p, frame, e->sample_rate, input);
+		still = still && pi->n == 0 && param_settled(p);
 	}
+	return still;
 }
 
 /* a source that cannot sound in this quantum: ended, never started, or starting later.
  * its outputs are made silent and nothing else runs, params included: they are pure
- * functions of time and need no stepping. */
-static bool source_idle(struct node *n, uint64_t q1, double rate)
+ * functions of time and need no stepping.  *wake gets until when that holds, so that
+ * later quanta can skip the node at once: for good once it has ended or while it is
+ * unstarted (until a start or stop is committed), else up to the quantum its start
+ * falls in (which the exact test below decides). */
+static bool source_idle(struct node *n, uint64_t frame, double rate, uint64_t *wake)
 {
+	uint64_t q1 = frame + QUANTUM;
+	double s;
 	uint32_t o;
 
 	switch (n->sched.state) {
 	case SCHED_PLAYING:
 		return false;
 	case SCHED_SCHEDULED:
-		if (n->sched.start * rate < (double)q1)
+		s = n->sched.start * rate;
+		if (s < (double)q1)
 			return false;
+		/* idle while frame + QUANTUM <= s, so for every frame <= floor(s) - QUANTUM */
+		*wake = s >= 0x1p63 ? UINT64_MAX : (uint64_t)s - (QUANTUM - 1);
 		break;
 	default:
+		/* ended, or not started: only a start or stop changes that */
+		*wake = UINT64_MAX;
 		break;
 	}
 	for (o = 0; o < n->n_outputs; o++)
@@ -1356,46 +1423,126 @@ static bool inputs_silent(const struct node *n)
 	return true;
 }
 
+/* a passive node whose inputs are all silent: true when that is because every source that
+ * feeds it, now or later, is idle; *wake gets the earliest frame one may sound */
+static bool inputs_idle(const struct plan_entry *pe, uint64_t frame, uint64_t gen,
+			uint64_t *wake)
+{
+	uint64_t w = UINT64_MAX;
+
+	for (uint32_t i = 0; i < pe->node->n_inputs; i++) {
+		const struct plan_input *pi = &pe->inputs[i];
+
+		for (uint32_t j = 0; j < pi->n; j++) {
+			const struct plan_src *ps = &pi->srcs[j];
+
+			if (frame >= ps->until)
+				continue;
+			if (frame < ps->from)
+				w = ps->from < w ? ps->from : w;
+			else if (src_idle(ps, frame, gen))
+				w = ps->producer->wake < w ? ps->producer->wake : w;
+			else
+				return false;
+		}
+	}
+	*wake = w;
+	return true;
+}
+
+/* one entry of the plan for this quantum.  returns true for a node that cannot sound yet or
+ * any more: its entry then says until when (entry_idle) */
+static bool render_entry(struct engine *e, struct plan_entry *pe, const struct render_ctx *ctx,
+			 uint64_t gen, bool *sounding)
+{
+	const uint64_t frame = ctx->frame;
+	struct node *n = pe->node;
+	uint64_t wake;
+	uint32_t i;
+
+	/* created or deleted with `at`: not there yet, or no longer */
+	if (frame < pe->from || frame >= pe->until)
+		return false;
+	if (entry_idle(pe, frame, gen))
+		return true;
+	if (n->kind->source && source_idle(n, frame, e->sample_rate, &wake)) {
+		if (n->n_outputs != 1)
+			return false;
+		pe->wake = wake;
+		pe->gen = gen;
+		pe->idle_channels = n->out[0].channels;
+		return true;
+	}
+	*sounding |= n->kind->source;
+	if (pe->phase != PHASE_READ)
+		for (i = 0; i < n->n_inputs; i++)
+			mix_input(&n->in[i], &n->cfg, &pe->inputs[i], frame, gen);
+	if (n->kind->passive && inputs_silent(n)) {
+		for (i = 0; i < n->n_outputs; i++)
+			bus_silence(&n->out[i], n->in[0].channels);
+		/* fed by idle nodes alone: idle as long as they all are (params are not
+		 * stepped for a passive node with silent inputs anyway) */
+		if (pe->phase != PHASE_FULL || n->n_outputs != 1 ||
+		    !inputs_idle(pe, frame, gen, &wake))
+			return false;
+		pe->wake = wake;
+		pe->gen = gen;
+		pe->idle_channels = n->out[0].channels;
+		return true;
+	}
+	/* a node whose params all stay put (the listener's nine, usually) costs one test */
+	if (pe->phase != PHASE_WRITE && pe->params_still != e->param_gen &&
+	    compute_params(e, n, pe->params, frame))
+		pe->params_still = e->param_gen;
+	switch (pe->phase) {
+	case PHASE_FULL:
+		n->kind->process(n, ctx);
+		break;
+	case PHASE_READ:
+		n->kind->process_read(n, ctx);
+		break;
+	case PHASE_WRITE:
+		n->kind->process_write(n, ctx);
+		break;
+	}
+	*sounding |= n->tail;
+	return false;
+}
+
 const struct bus *engine_render(struct engine *e)
 {
 	uint64_t frame = atomic_load_explicit(&e->frame, memory_order_relaxed);
 	struct render_ctx ctx = { frame, (double)frame / e->sample_rate, e->sample_rate, e };
-	const struct plan *p = e->plan;
+	struct plan *p = e->plan;
+	const uint64_t gen = e->idle_gen;
+	const uint32_t words = (p->n + 63) / 64;
 	bool sounding = false;
-	uint32_t k, i;
+	uint32_t w;
 
-	for (k = 0; k < p->n; k++) {
-		const struct plan_entry *pe = &p->entries[k];
-		struct node *n = pe->node;
+	/* the entries known idle are skipped a word of them at a time (a graph of hundreds of
+	 * finished notes then costs next to nothing); a start or stop, or the earliest of
+	 * their wake frames, sends every entry through render_entry again */
+	if (p->idle_gen != gen || frame >= p->idle_until) {
+		memset(p->idle, 0, words * sizeof(*p->idle));
+		p->idle_gen = gen;
+		p->idle_until = UINT64_MAX;
+	}
+	for (w = 0; w < words; w++) {
+		uint64_t todo = ~p->idle[w];
 
-		/* created or deleted with `at`: not there yet, or no longer */
-		if (frame < pe->from || frame >= pe->until)
-			continue;
-		if (n->kind->source && source_idle(n, frame + QUANTUM, e->sample_rate))
-			continue;
-		sounding |= n->kind->source;
-		if (pe->phase != PHASE_READ)
-			for (i = 0; i < n->n_inputs; i++)
-				mix_input(&n->in[i], &n->cfg, &pe->inputs[i], frame);
-		if (n->kind->passive && inputs_silent(n)) {
-			for (i = 0; i < n->n_outputs; i++)
-				bus_silence(&n->out[i], n->in[0].channels);
-			continue;
+		if (w == words - 1 && p->n % 64)
+			todo &= ((uint64_t)1 << (p->n % 64)) - 1;
+		while (todo) {
+			uint32_t b = (uint32_t)__builtin_ctzll(todo);
+			struct plan_entry *pe = &p->entries[w * 64 + b];
+
+			todo &= todo - 1;
+			if (render_entry(e, pe, &ctx, gen, &sounding)) {
+				p->idle[w] |= (uint64_t)1 << b;
+				if (pe->wake < p->idle_until)
+					p->idle_until = pe->wake;
+			}
 		}
-		if (pe->phase != PHASE_WRITE)
-			compute_params(e, n, pe->params, frame);
-		switch (pe->phase) {
-		case PHASE_FULL:
-			n->kind->process(n, &ctx);
-			break;
-		case PHASE_READ:
-			n->kind->process_read(n, &ctx);
-			break;
-		case PHASE_WRITE:
-			n->kind->process_write(n, &ctx);
-			break;
-		}
-		sounding |= n->tail;
 	}
 	e->sounding = sounding || !e->dest->in[0].silent;
 	atomic_store_explicit(&e->frame, frame + QUANTUM, memory_order_release);

@@ -318,7 +318,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	}
 
 	/* one block: plan, entries, per-entry input lists, source pointers */
-	bytes = sizeof(*plan) + nv * sizeof(struct plan_entry);
+	bytes = sizeof(*plan) + nv * sizeof(struct plan_entry) + (nv + 63) / 64 * sizeof(uint64_t);
 	for (i = 0; i < n; i++)
 		bytes += (by_index[i]->n_inputs + by_index[i]->kind->n_params) *
 			 sizeof(struct plan_input);
@@ -331,6 +331,8 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	mem += sizeof(*plan);
 	plan->entries = (struct plan_entry *)mem;
 	mem += nv * sizeof(struct plan_entry);
+	plan->idle = (uint64_t *)mem;
+	mem += (nv + 63) / 64 * sizeof(uint64_t);
 	plan->n = nv;
 	for (k = 0; k < nv; k++) {
 		uint32_t v = queue[k];
@@ -385,6 +387,9 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 			.bus = &e->src->out[e->output],
 			.from = max3(e->from, e->src->from, e->dst->from),
 			.until = min3(e->until, e->src->until, e->dst->until),
+			/* the one entry of a node that is not split in two (its idle state) */
+			.producer = e->src->in_cycle_model ? NULL :
+				&plan->entries[param_entry[e->src->plan_index]],
 		};
 	}
 	goto done;

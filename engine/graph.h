@@ -1,5 +1,6 @@
 /* the graph model (control side) and processing plans (built on the control side, read on
- * the render side).  a plan is immutable once built; the renderer swaps whole plans. */
+ * the render side).  a plan is immutable once built, but for the idle state of its entries
+ * that only the renderer uses; the renderer swaps whole plans. */
 #ifndef AUDIOD_GRAPH_H
 #define AUDIOD_GRAPH_H
 
@@ -29,10 +30,14 @@ struct graph {
 
 enum plan_phase { PHASE_FULL, PHASE_READ, PHASE_WRITE };
 
+struct plan_entry;
+
 /* a source of an input or param, with the frames during which it counts */
 struct plan_src {
 	struct bus *bus;
 	uint64_t from, until;
+	const struct plan_entry *producer;	/* the entry of the node (its idle state);
+						 * NULL for a delay split in a cycle */
 };
 
 struct plan_input {
@@ -46,6 +51,19 @@ struct plan_entry {
 	enum plan_phase phase;
 	struct plan_input *inputs;	/* node->n_inputs, NULL for PHASE_READ */
 	struct plan_input *params;	/* node->kind->n_params, NULL for PHASE_WRITE */
+	/* render-side state, the one part of a plan the renderer writes: a node that cannot
+	 * sound before frame `wake` (its one output silent, `idle_channels` wide), as long as
+	 * nothing that could wake it was committed since (the engine's idle generation is
+	 * `gen`): a source not started, finished or starting later, or a GainNode fed only by
+	 * such.  kept here, next to the order, so that skipping a graph's many finished notes
+	 * touches neither their nodes nor their buses. */
+	uint64_t wake;
+	uint64_t gen;
+	uint32_t idle_channels;
+	/* render: the node's params are all settled without inputs (param_settled) as long as
+	 * no param change was committed since the engine's param generation was this (0: not
+	 * known) */
+	uint64_t params_still;
 };
 
 struct plan {
@@ -53,6 +71,11 @@ struct plan {
 	size_t bytes;		/* the one allocation holding it all */
 	uint32_t n;
 	struct plan_entry *entries;
+	/* render: a bit per entry found idle (its wake and gen set), so that a quantum walks
+	 * only the others; valid while the engine's idle generation is idle_gen and
+	 * the frame is below idle_until (the earliest wake among them) */
+	uint64_t *idle;		/* (n + 63) / 64 words */
+	uint64_t idle_gen, idle_until;
 };
 
 void graph_add(struct graph *g, struct node *n);

@@ -32,7 +32,11 @@ struct osc {
 	struct wave_tables *tables;	/* NULL: sine, computed exactly; holds a reference */
 	double phase;			/* cycles, [0, 1) */
 	bool running;			/* its first frame has played */
-	double inc[QUANTUM];		/* scratch: computedOscFrequency / sample rate, per frame */
+	/* scratch */
+	double inc[QUANTUM];		/* computedOscFrequency / sample rate, per frame */
+	double pos[QUANTUM];		/* phase in table samples, per frame */
+	int32_t idx[QUANTUM];		/* table sample each frame reads (and the next one) */
+	float frac[QUANTUM];		/* and where between the two */
 };
 
 /* --- control side ------------------------------------------------------------------------ */
@@ -263,33 +267,37 @@ static double freq_clamp(double f, double nyquist)
 
 /* computedOscFrequency(t) = frequency(t) * 2^(detune(t) / 1200), as phase increments in
  * cycles per frame over [from, to).  returns true when it is one value for all of them
- * (then only inc[from] is set).  *peak gets the largest |increment|. */
-static bool osc_increments(struct osc *o, uint32_t from, uint32_t to, double *peak)
+ * (then only inc[from] is set). */
+static bool osc_increments(struct osc *o, uint32_t from, uint32_t to)
 {
 	const struct param *fp = &o->base.params[P_FREQUENCY];
 	const struct param *dp = &o->base.params[P_DETUNE];
-	double rate = o->base.sample_rate, nyq = rate / 2, m = 0;
+	const double rate = o->base.sample_rate, nyq = rate / 2;
+	const float *restrict f = fp->values, *restrict d = dp->values;
+	double *restrict inc = o->inc;
 
 	if (fp->constant && dp->constant) {
-		double f = fp->values[0] * exp2(dp->values[0] / 1200.0);
-
-		o->inc[from] = freq_clamp(f, nyq) / rate;
-		*peak = fabs(o->inc[from]);
+		inc[from] = freq_clamp(f[0] * exp2(d[0] / 1200.0), nyq) / rate;
 		return true;
 	}
+	/* the clamp written without branches, and the constant cases as their own loops, so
+	 * that these vectorise: a sweep's per-frame division is the cost here */
 	if (dp->constant) {
-		double mul = exp2(dp->values[0] / 1200.0);
+		const double mul = exp2(d[0] / 1200.0);
 
-		for (uint32_t i = from; i < to; i++)
-			o->inc[i] = freq_clamp(fp->values[fp->constant ? 0 : i] * mul, nyq) / rate;
+		for (uint32_t i = from; i < to; i++) {
+			double x = f[i] * mul;
+
+			x = x == x ? x : 0;
+			x = x > nyq ? nyq : x;
+			x = x < -nyq ? -nyq : x;
+			inc[i] = x / rate;
+		}
 	} else {
 		for (uint32_t i = from; i < to; i++)
-			o->inc[i] = freq_clamp(fp->values[fp->constant ? 0 : i] *
-					       exp2(dp->values[i] / 1200.0), nyq) / rate;
+			inc[i] = freq_clamp(f[fp->constant ? 0 : i] * exp2(d[i] / 1200.0), nyq) /
+				 rate;
 	}
-	for (uint32_t i = from; i < to; i++)
-		m = fmax(m, fabs(o->inc[i]));
-	*peak = m;
 	return false;
 }
 
@@ -338,48 +346,188 @@ static void sine_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool c
 	o->phase = ph;
 }
 
-/* the phase runs in table samples [0, size), which scales cycles by a power of two (exact) */
-/* one frame from the blend of two ranges, linear within each */
-static inline float table_read(const struct wave_pick *p, uint32_t k, float frac)
-{
-	float a = p->more[k] + frac * (p->more[k + 1] - p->more[k]);
-	float b = p->fewer[k] + frac * (p->fewer[k + 1] - p->fewer[k]);
+/* the phase runs in table samples [0, size], which scales cycles by a power of two (exact).
+ * it advances by repeated addition, a chain of dependent adds: the table_phases loops walk
+ * it alone, phases_split turns the phases into table positions in a loop that vectorises,
+ * and table_read_span does the reads, which are independent of each other. */
 
-	return a + p->mix * (b - a);
+/* 2^e for e in the normal range */
+static inline double pow2(int e)
+{
+	uint64_t bits = (uint64_t)(e + 1023) << 52;
+	double x;
+
+	memcpy(&x, &bits, sizeof(x));
+	return x;
 }
 
-/* from..to from the tables: with a constant frequency the ranges are picked once, else for
- * every frame (the blend follows the frequency, as a sweep needs) */
+/* how many of the next steps (at most max) from ph by `step` > 0 have a closed form, and
+ * the increment *r they then add exactly.  in the binade [2^(e-1), 2^e) of ph every double
+ * is a multiple of u = 2^(e-53), so while a sum stays below 2^e, ph + step rounds to
+ * ph + r with r the multiple of u nearest step (a tie would depend on ph: not taken), and
+ * j steps land on ph + j*r, exactly representable.  as 2^e <= size, no wrap happens on the
+ * way.  0 when this does not apply (ph tiny or at size, step not below the binade). */
+static uint32_t closed_steps(double ph, double step, double size, uint32_t max, double *r)
+{
+	uint64_t bits;
+	double hi, u, q, f, m, room, k;
+	int e;
+
+	if (!(ph >= 0x1p-900 && ph < size && step > 0))
+		return 0;
+	memcpy(&bits, &ph, sizeof(bits));
+	e = (int)((bits >> 52) & 0x7ff) - 1022;
+	hi = pow2(e);
+	u = pow2(e - 53);
+	if (step >= hi / 2)
+		return 0;
+	q = (double)(uint64_t)(step / u);	/* below 2^52: exact, and floor */
+	f = step - q * u;
+	if (f + f == u)
+		return 0;
+	*r = f + f < u ? q * u : (q + 1) * u;
+	if (*r == 0)
+		return max;
+	m = *r > step ? *r : step;
+	room = hi - ph - m;
+	if (!(room >= 0))
+		return 0;
+	/* steps j = 0 .. k-1 need ph + j*r + m < hi; the estimate may be one off either way */
+	k = floor(room / *r) + 1;
+	k = k < max ? k : max;
+	while (k > 0 && !(ph + (k - 1) * *r + m < hi))
+		k--;
+	return (uint32_t)k;
+}
+
+/* [from, to) at a constant increment; returns the phase after them.  a phase is >= 0 and
+ * increments are at most half a table, so one wrap per step is enough, and a step >= 0
+ * never takes a phase below 0 */
+static double table_phases_const(double *restrict pos, uint32_t from, uint32_t to, double ph,
+				 double step, double size)
+{
+	if (step >= 0) {
+		uint32_t i = from;
+
+		/* the chain of additions, 4 cycles a frame, would cost more than all else here;
+		 * most of it has a closed form with the same bits, which vectorises */
+		while (i < to) {
+			double r = 0;
+			uint32_t k = closed_steps(ph, step, size, to - i, &r), end;
+
+			if (k >= 8) {
+				double *restrict p = pos + i;
+
+				/* int j: its conversion vectorises, an unsigned one does not */
+				for (int j = 0; j < (int)k; j++)
+					p[j] = ph + (double)j * r;
+				ph += (double)k * r;
+				i += k;
+				continue;
+			}
+			/* across a binade's end or the wrap, step by step */
+			for (end = to - i > 8 ? i + 8 : to; i < end; i++) {
+				pos[i] = ph;
+				ph += step;
+				if (ph >= size)
+					ph -= size;
+			}
+		}
+		return ph;
+	}
+	for (uint32_t i = from; i < to; i++) {
+		pos[i] = ph;
+		ph += step;
+		if (ph >= size)
+			ph -= size;
+		else if (ph < 0)
+			ph += size;
+	}
+	return ph;
+}
+
+static double table_phases(double *restrict pos, const double *restrict inc, uint32_t from,
+			   uint32_t to, double ph, double size)
+{
+	for (uint32_t i = from; i < to; i++) {
+		pos[i] = ph;
+		ph += inc[i] * size;
+		if (ph >= size)
+			ph -= size;
+		else if (ph < 0)
+			ph += size;
+	}
+	return ph;
+}
+
+/* each frame's table sample and the fraction to the next.  phases are at most 2^14, so
+ * the int32 conversion (which vectorises) truncates as any other would; the mask keeps a
+ * phase rounded up to exactly `size` in the table */
+static void phases_split(struct osc *o, uint32_t from, uint32_t to, int32_t mask)
+{
+	const double *restrict pos = o->pos;
+	int32_t *restrict idx = o->idx;
+	float *restrict frac = o->frac;
+
+	for (uint32_t i = from; i < to; i++) {
+		int32_t k = (int32_t)pos[i];
+
+		frac[i] = (float)(pos[i] - k);
+		idx[i] = k & mask;
+	}
+}
+
+/* frames [from, to) from one blend of two ranges, linear within each */
+static void table_read_span(const struct osc *o, const struct wave_pick *p, float *restrict y,
+			    uint32_t from, uint32_t to)
+{
+	const float *restrict more = p->more, *restrict fewer = p->fewer;
+	const int32_t *restrict idx = o->idx;
+	const float *restrict frac = o->frac;
+	const float mix = p->mix;
+
+	for (uint32_t i = from; i < to; i++) {
+		const int32_t k = idx[i];
+		const float f = frac[i];
+		const float a = more[k] + f * (more[k + 1] - more[k]);
+		const float b = fewer[k] + f * (fewer[k + 1] - fewer[k]);
+
+		y[i] = a + mix * (b - a);
+	}
+}
+
+/* from..to from the tables: with a constant frequency the ranges are picked once, else
+ * again wherever the frequency has moved (the blend follows it, as a sweep needs) */
 static void table_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool constant)
 {
 	const struct wave_tables *t = o->tables;
-	const uint32_t size = t->size, mask = size - 1;
-	const double dsize = size, rate = o->base.sample_rate;
-	double ph = o->phase * dsize;
-	double picked = o->inc[from];
+	const double size = t->size, rate = o->base.sample_rate;
+	const double *inc = o->inc;
+	double picked = inc[from];
 	struct wave_pick p;
+	uint32_t i, j;
 
 	wave_tables_pick(t, picked * rate, &p);
-	for (uint32_t i = from; i < to; i++) {
-		const double inc = constant ? o->inc[from] : o->inc[i];
-		uint32_t k = (uint32_t)ph;
-		float frac = (float)(ph - k);
-
+	if (constant) {
+		o->phase = table_phases_const(o->pos, from, to, o->phase * size, picked * size,
+					      size) / size;
+		phases_split(o, from, to, (int32_t)t->size - 1);
+		table_read_span(o, &p, y, from, to);
+		return;
+	}
+	o->phase = table_phases(o->pos, inc, from, to, o->phase * size, size) / size;
+	phases_split(o, from, to, (int32_t)t->size - 1);
+	for (i = from; i < to; i = j) {
 		/* a sweep moves the blend by 3 log2 of the frequency ratio: re-pick once the
 		 * frequency has moved by 1e-5 (the blend then by < 5e-5 of a range) */
-		if (!constant && fabs(inc - picked) > 1e-5 * fabs(picked)) {
-			picked = inc;
-			wave_tables_pick(t, inc * rate, &p);
+		for (j = i + 1; j < to && !(fabs(inc[j] - picked) > 1e-5 * fabs(picked)); j++)
+			;
+		table_read_span(o, &p, y, i, j);
+		if (j < to) {
+			picked = inc[j];
+			wave_tables_pick(t, picked * rate, &p);
 		}
-		/* the mask keeps a phase rounded up to exactly `size` in the table */
-		y[i] = table_read(&p, k & mask, frac);
-		ph += inc * dsize;
-		if (ph >= dsize)
-			ph -= dsize;
-		else if (ph < 0)
-			ph += dsize;
 	}
-	o->phase = ph / dsize;
 }
 
 static void osc_process(struct node *n, const struct render_ctx *ctx)
@@ -388,7 +536,6 @@ static void osc_process(struct node *n, const struct render_ctx *ctx)
 	struct bus *out = &n->out[0];
 	float *y = out->data[0];
 	uint32_t from, to;
-	double peak;
 	bool constant;
 
 	if (!node_sched_range(n, ctx, &from, &to)) {
@@ -400,18 +547,15 @@ static void osc_process(struct node *n, const struct render_ctx *ctx)
 	memset(y, 0, from * sizeof(float));
 	memset(y + to, 0, (QUANTUM - to) * sizeof(float));
 
-	constant = osc_increments(o, from, to, &peak);
+	constant = osc_increments(o, from, to);
 	if (!o->running) {
 		o->running = true;
 		o->phase = start_phase(o, ctx, from, o->inc[from]);
 	}
-	if (!o->tables) {
+	if (!o->tables)
 		sine_run(o, y, from, to, constant);
-	} else if (constant) {
-		table_run(o, y, from, to, true);
-	} else {
-		table_run(o, y, from, to, false);
-	}
+	else
+		table_run(o, y, from, to, constant);
 }
 
 /* --- the kind ----------------------------------------------------------------------------- */

@@ -308,12 +308,21 @@ static void seg_fill(const struct seg *s, float *out, uint64_t frame, uint32_t a
 	}
 }
 
-/* a-rate automation for one quantum; returns true when every value is the same */
+/* a constant segment that no event ends: the value holds from here on */
+static bool seg_final(const struct seg *s)
+{
+	return s->kind == SEG_CONST && s->end == INFINITY;
+}
+
+/* a-rate automation for one quantum; returns true when every value is the same.  *final:
+ * the whole quantum is one final segment */
 static bool tl_fill(const struct tl_render *tl, uint32_t *cursor, float intrinsic,
-		    uint64_t frame, double rate, float *out)
+		    uint64_t frame, double rate, float *out, bool *final)
 {
 	uint32_t k = 0, c = *cursor;
 	bool constant = true;
+
+	*final = true;
 
 	while (k < QUANTUM) {
 		double t = (double)(frame + k) / rate;
@@ -326,6 +335,7 @@ static bool tl_fill(const struct tl_render *tl, uint32_t *cursor, float intrinsi
 		seg_fill(&s, out, frame, k, end, rate);
 		if (s.kind != SEG_CONST || out[k] != out[0])
 			constant = false;
+		*final = *final && k == 0 && seg_final(&s);
 		k = end;
 	}
 	*cursor = c;
@@ -348,12 +358,21 @@ void param_compute(struct param *p, uint64_t frame, double sample_rate, const fl
 {
 	const struct tl_render *tl = p->tl;
 	float first, *out = p->values;
-	bool constant = true;
+	bool constant = true, final = true;
 	uint32_t k;
 
-	/* a static param: values[] already hold the value from an earlier quantum */
-	if (tl == NULL && input == NULL && p->constant && p->values[0] == p->intrinsic_r)
+	/* no automation left and no input: values[] hold what an earlier quantum computed,
+	 * which is what this one would */
+	if (p->settled && input == NULL)
 		return;
+	/* a static param whose values[] hold its value: as they are.  that includes the
+	 * initial values param_init wrote, which are not clamped to the nominal range (an
+	 * out-of-range initial value plays unclamped until something changes the param);
+	 * kept as it always was */
+	if (tl == NULL && input == NULL && p->constant && p->values[0] == p->intrinsic_r) {
+		p->settled = true;
+		return;
+	}
 	if (tl == NULL) {
 		first = p->intrinsic_r;
 	} else if (p->k_rate) {
@@ -363,8 +382,9 @@ void param_compute(struct param *p, uint64_t frame, double sample_rate, const fl
 		p->cursor = cursor_seek(tl, p->cursor, t);
 		s = seg_at(tl->ev, tl->n, p->intrinsic_r, p->cursor, t);
 		first = (float)seg_value(&s, t);
+		final = seg_final(&s);
 	} else {
-		constant = tl_fill(tl, &p->cursor, p->intrinsic_r, frame, sample_rate, out);
+		constant = tl_fill(tl, &p->cursor, p->intrinsic_r, frame, sample_rate, out, &final);
 		first = out[0];
 	}
 	/* [[current value]]: the intrinsic value at the start of the quantum */
@@ -390,6 +410,7 @@ void param_compute(struct param *p, uint64_t frame, double sample_rate, const fl
 	if (!constant)
 		finish(out, QUANTUM, p->desc);
 	p->constant = constant;
+	p->settled = final && constant && input == NULL;
 }
 
 void param_commit(struct param *p, struct param_update *u)
@@ -405,6 +426,7 @@ void param_commit(struct param *p, struct param_update *u)
 	p->intrinsic_r = u->intrinsic;
 	p->k_rate = u->k_rate;
 	p->cursor = CURSOR_UNKNOWN;
+	p->settled = false;
 	u->tl = tl;
 	u->intrinsic = intrinsic;
 	u->k_rate = k_rate;

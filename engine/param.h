@@ -40,6 +40,8 @@ struct param {
 	uint32_t render_seq;		/* seq of the update in use: an older one is skipped */
 	bool has_input;			/* set by the engine: a node output feeds this param */
 	bool constant;			/* after param_compute: values[0] holds for the quantum */
+	bool settled;			/* values[] hold for every later quantum too, while no
+					 * input sounds: nothing is left to automate */
 	_Atomic float last;		/* last computed value, for `get` from the control thread */
 	float values[QUANTUM] __attribute__((aligned(64)));
 };
@@ -79,6 +81,13 @@ void param_undo(struct param *p, struct param_update *u);
  * param's connected outputs (NULL when none or silent).  sets values[], constant, last.
  * the result is clamped to [min, max]. */
 void param_compute(struct param *p, uint64_t frame, double sample_rate, const float *input);
+
+/* render: true when param_compute without an input would leave values[] as they are (a
+ * constant param, or one whose automation has ended), so callers may skip it */
+static inline bool param_settled(const struct param *p)
+{
+	return p->settled;
+}
 
 /* control: the value the model's timeline gives at time t (for cancelAndHoldAtTime, `get`
  * of a node not yet rendered, and tests) */

@@ -27,6 +27,10 @@ static int stereo_panner_check_channels(struct node *n, uint32_t count, enum cou
 	return 0;
 }
 
+struct stereo_coef {
+	float ll, rl, rr, lr;
+};
+
 static double clamp_pan(float pan)
 {
 	double p = pan;
@@ -49,10 +53,6 @@ static void mono_gains(float pan, float *gl, float *gr)
 /* stereo: the side the pan moves away from is folded into the other with gain g; the
  * returned coefficients make outL = inL*ll + inR*rl and outR = inR*rr + inL*lr exact for both
  * signs of pan, since x*1 and x*0 + y are exact */
-struct stereo_coef {
-	float ll, rl, rr, lr;
-};
-
 static struct stereo_coef stereo_gains(float pan)
 {
 	double p = clamp_pan(pan);
@@ -69,12 +69,32 @@ static struct stereo_coef stereo_gains(float pan)
 	return k;
 }
 
-static void pan_mono_const(const float *restrict in, float *restrict l, float *restrict r,
-			   float pan)
-{
-	float gl, gr;
+/* the gains of a constant pan.  they are a pure function of it, and a pan that stays put
+ * would spend most of the node's work on their cos and sin every quantum: a one-entry memo
+ * keeps the last ones (per thread, as engines may render on several) */
+struct gains {
+	bool valid;
+	float pan;
+	float gl, gr;			/* mono input */
+	struct stereo_coef k;		/* stereo input */
+};
 
-	mono_gains(pan, &gl, &gr);
+static const struct gains *gains_for(float pan)
+{
+	static _Thread_local struct gains memo;
+
+	if (!memo.valid || memo.pan != pan) {
+		mono_gains(pan, &memo.gl, &memo.gr);
+		memo.k = stereo_gains(pan);
+		memo.pan = pan;
+		memo.valid = true;
+	}
+	return &memo;
+}
+
+static void pan_mono_const(const float *restrict in, float *restrict l, float *restrict r,
+			   float gl, float gr)
+{
 	for (int i = 0; i < QUANTUM; i++) {
 		l[i] = in[i] * gl;
 		r[i] = in[i] * gr;
@@ -95,9 +115,10 @@ static void pan_mono_varying(const float *restrict in, float *restrict l, float 
 }
 
 static void pan_stereo_const(const float *restrict il, const float *restrict ir,
-			     float *restrict l, float *restrict r, float pan)
+			     float *restrict l, float *restrict r, float pan,
+			     const struct stereo_coef *kp)
 {
-	struct stereo_coef k = stereo_gains(pan);
+	const struct stereo_coef k = *kp;
 
 	if (clamp_pan(pan) <= 0) {
 		for (int i = 0; i < QUANTUM; i++) {
@@ -146,13 +167,17 @@ static void stereo_panner_process(struct node *n, const struct render_ctx *ctx)
 	out->silent = false;
 	/* check_channels keeps the computed count at 1 or 2 */
 	if (in->channels == 1) {
-		if (pan->constant)
-			pan_mono_const(in->data[0], l, r, pan->values[0]);
-		else
+		if (pan->constant) {
+			const struct gains *g = gains_for(pan->values[0]);
+
+			pan_mono_const(in->data[0], l, r, g->gl, g->gr);
+		} else {
 			pan_mono_varying(in->data[0], l, r, pan->values);
+		}
 	} else {
 		if (pan->constant)
-			pan_stereo_const(in->data[0], in->data[1], l, r, pan->values[0]);
+			pan_stereo_const(in->data[0], in->data[1], l, r, pan->values[0],
+					 &gains_for(pan->values[0])->k);
 		else
 			pan_stereo_varying(in->data[0], in->data[1], l, r, pan->values);
 	}
