@@ -276,8 +276,9 @@ static int graph_precheck(struct req *r, struct json_object *cmd, const char *pa
 		if (id && json_object_is_type(id, json_type_string) &&
 		    check_new_name(json_object_get_string(id), p, err) < 0)
 			return -1;
-		if (session_count_nodes(r->s, r->c->session) + ++*creates >
-		    r->s->cfg.limits.nodes)
+		/* the model already holds the batch's earlier creates: count them once */
+		++*creates;
+		if (session_count_nodes(r->s, r->c->session) >= r->s->cfg.limits.nodes)
 			return err_set(err, ERR_LIMIT, "%s: the session has the most nodes allowed "
 				       "(%u)", path[0] ? path : "create", r->s->cfg.limits.nodes);
 		if (render_quota(r, json_object_get_string(field(cmd, "type")), 1, path, err) < 0)

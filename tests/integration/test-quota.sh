@@ -70,6 +70,11 @@ hog.close()
 wait_stats(other, lambda s: s["held"] == 0 and s["nodes"] == 1, "the closed session's held edits "
            "and nodes were not freed")
 
+# a batch counts its own creates once: 3000 fit in a session of 4096 (it refused at 2048)
+other.ok("batch", commands=[{"op": "create", "type": "GainNode", "id": "b%d" % i}
+                            for i in range(3000)])
+other.ok("batch", commands=[{"op": "delete", "id": "b%d" % i} for i in range(3000)])
+
 # an `at` no frame counter reaches is refused, not overflowed (found by review of the fuzzing)
 r = other.request("create", type="GainNode", id="far", at=1e300)
 if code(r) != "invalid_value":
