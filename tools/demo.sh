@@ -70,7 +70,10 @@ fi
 rec_name=audiod-demo-rec-$$
 target=()
 [ -n "$sink" ] && target=(--target "$sink")
-PIPEWIRE_CONFIG_NAME=client-rt.conf pw-record "${target[@]}" --format f32 --rate 48000 \
+# real-time when allowed: on a busy machine a normal-priority recorder drops whole blocks
+rt=()
+chrt -f 50 true 2>/dev/null && rt=(chrt -f 50)
+PIPEWIRE_CONFIG_NAME=client-rt.conf "${rt[@]}" pw-record "${target[@]}" --format f32 --rate 48000 \
 	--channels 2 -P "{ node.name = $rec_name stream.capture.sink = true }" \
 	"$work/out.wav" 2>"$work/rec.log" &
 rec=$!
