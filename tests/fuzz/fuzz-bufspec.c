@@ -1,8 +1,6 @@
-/* fuzz target: one BUFSPEC object (PROTOCOL.md §13) as JSON text through bufspec_load_fds
- * with a 4 MiB budget and five descriptors, the way the daemon's decoder loads a "buffer"
- * request's spec and the descriptors that came with it.  a built buffer must keep to the
- * budget and is read end to end so ASan sees its whole extent; a refusal must carry a code
- * and a message; a descriptor the parser took must be closed, the others left open. */
+/* fuzz target: one BUFSPEC object (PROTOCOL.md §13) through bufspec_load_fds as the daemon's
+ * decoder calls it (a 4 MiB budget, five descriptors); built buffers must keep to the budget
+ * and are read end to end, and a descriptor the parser took must be closed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>

@@ -1,12 +1,6 @@
-/* fuzz target: request lines as the daemon reads them off a client's socket, through the
- * codec into engine ops.  the input is one or more '\n'-separated lines (the first one line
- * by itself, as the daemon receives it; more let the fuzzer build on its own edits); each is
- * parsed as server.c does and handled as daemon/handler.c does for the graph ops, batch and
- * load, against a small engine in session "default" with a few nodes and buffers, then a
- * quantum is rendered so committed ops also run.  handler.c needs a server, sessions and a
- * render thread, so its graph paths are mirrored here (same order of checks, same codec
- * calls); the other daemon ops are only recognised.  every op is committed or undone and
- * everything freed, so LeakSanitizer sees a clean process. */
+/* fuzz target: request lines as audiod reads them off a client's socket ('\n'-separated, up
+ * to 16), parsed as server.c does and handled as handler.c does for the graph ops, batch and
+ * load, against a small engine; every op is committed and a quantum rendered after each line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +17,12 @@
 #include "protocol/hrtf.h"
 #include "protocol/jsonstrict.h"
 #include "tests/fuzz/fuzz.h"
+
+/* handler.c needs a server, sessions and a render thread, so its graph paths are mirrored
+ * here: the same order of checks and the same codec calls, ops committed where the daemon
+ * hands them to the renderer.  the first line alone is what the daemon receives; more lines
+ * let the fuzzer build on its own edits.  the daemon's other ops are only recognised.  every
+ * op is committed or undone and everything freed, so LeakSanitizer sees a clean process. */
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_LINES 16

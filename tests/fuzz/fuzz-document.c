@@ -1,7 +1,6 @@
 /* fuzz target: a graph document's text (PROTOCOL.md §12) through document_load_file, as
- * `audioctl render` reads it, then a render of the loaded graph when it is short (its events
- * and probes included).  a refusal must carry a code and a message.  the text is written to
- * a private folder beside links to the fixture sound files, so relative file buffers work. */
+ * `audioctl render` reads it, then a render of the loaded graph when it is short.  the text
+ * goes to a private folder beside links to the fixture sound files, for relative buffers. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
