@@ -305,6 +305,7 @@ int core_submit(struct core *c, struct engine_op *op, uint64_t at, uint64_t tag)
 		.at = at,
 		.tag = tag,
 		.submit_ns = core_now_ns(),
+		.ops = (uint32_t)engine_op_count(op),
 	};
 
 	if (core_space(c) == 0 || !spsc_push(&c->cmds, &cmd))

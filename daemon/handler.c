@@ -45,6 +45,8 @@ struct req {
 					 * this request creates, ns per quantum; < 0: not yet
 					 * counted */
 	double total_load;		/* the same for every session */
+	int64_t nodes;			/* the session's nodes in the model, with this
+					 * request's creates so far; < 0: not yet counted */
 	/* names of a document being loaded, before the session's */
 	size_t n_bufs;
 	char **buf_names;
@@ -276,9 +278,12 @@ static int graph_precheck(struct req *r, struct json_object *cmd, const char *pa
 		if (id && json_object_is_type(id, json_type_string) &&
 		    check_new_name(json_object_get_string(id), p, err) < 0)
 			return -1;
-		/* the model already holds the batch's earlier creates: count them once */
+		/* counted once per request (a delete makes the next create count again),
+		 * then kept up as the request's creates go into the model */
 		++*creates;
-		if (session_count_nodes(r->s, r->c->session) >= r->s->cfg.limits.nodes)
+		if (r->nodes < 0)
+			r->nodes = session_count_nodes(r->s, r->c->session);
+		if (r->nodes++ >= r->s->cfg.limits.nodes)
 			return err_set(err, ERR_LIMIT, "%s: the session has the most nodes allowed "
 				       "(%u)", path[0] ? path : "create", r->s->cfg.limits.nodes);
 		if (render_quota(r, json_object_get_string(field(cmd, "type")), 1, path, err) < 0)
@@ -290,6 +295,7 @@ static int graph_precheck(struct req *r, struct json_object *cmd, const char *pa
 		if (is_bus(r->s, mapped))
 			return err_set(err, ERR_INVALID_STATE, "%s: a session's destination cannot be "
 				       "deleted", p);
+		r->nodes = -1;
 	}
 	return 0;
 }
@@ -1369,7 +1375,7 @@ int handler_restore(struct server *s, struct session *sess, struct json_object *
 		    const char *base_dir, struct error *err)
 {
 	struct client self = { .srv = s, .session = sess };
-	struct req r = { .s = s, .c = &self, .e = core_engine(s->core), .load = -1,
+	struct req r = { .s = s, .c = &self, .e = core_engine(s->core), .load = -1, .nodes = -1,
 			 .internal = true, .receipt = server_now_ns() };
 	struct json_object *bufs = field(doc, "buffers");
 	size_t n = bufs ? (size_t)json_object_object_length(bufs) : 0, i;
@@ -1784,7 +1790,7 @@ static const struct {
 void handler_request(struct client *c, struct json_object *obj, uint64_t receipt_ns)
 {
 	struct req r = { .s = c->srv, .c = c, .obj = obj, .receipt = receipt_ns,
-			 .e = core_engine(c->srv->core), .load = -1 };
+			 .e = core_engine(c->srv->core), .load = -1, .nodes = -1 };
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	struct error err = { 0 };
@@ -1807,7 +1813,7 @@ void handler_decoded(struct server *s, void *data)
 {
 	struct decode_job *j = data;
 	struct req r = { .s = s, .c = j->client, .obj = j->req, .pending = j->pending,
-			 .receipt = j->receipt_ns, .e = core_engine(s->core), .load = -1 };
+			 .receipt = j->receipt_ns, .e = core_engine(s->core), .load = -1, .nodes = -1 };
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	if (r.c == NULL)

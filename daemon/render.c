@@ -46,6 +46,10 @@ struct render {
 	float *scratch;			/* channels * QUANTUM interleaved floats */
 	struct render_cmd *held;	/* popped but due later, by `at` (stable order) */
 	uint32_t n_held, held_cap;	/* held_cap = command queue capacity */
+	struct render_cmd *defer;	/* popped, untimed, over a quantum's budget: a FIFO
+					 * of held_cap slots (held and defer are in flight, which
+					 * the control side keeps to the queue's capacity) */
+	uint32_t defer_head, n_defer;
 	uint64_t seen_underruns;	/* ring underrun count at the last lead change */
 	uint64_t calm_since;		/* frame of the last underrun or lead change */
 	uint32_t fade_pos;		/* frames of the fade-out ramp written */
@@ -85,7 +89,8 @@ struct render {
 };
 
 #define QUIET_NOT UINT64_MAX
-#define RENDER_APPLY_MAX 64	/* untimed commands committed in one quantum */
+/* the ops of untimed commands committed in one quantum (render_budget) */
+#define RENDER_APPLY_OPS 64
 
 /* --- render thread ------------------------------------------------------------------------ */
 
@@ -181,14 +186,35 @@ static void render_hold(struct render *r, const struct render_cmd *c)
 	r->n_held++;
 }
 
-/* commits the commands due in this quantum: the held ones first (submitted before anything
- * still queued), then the queue in order.  a command with a later `at` waits in `held`
- * without holding back the ones behind it.  the control side keeps at most the queue's
- * capacity in flight, so `held` and the return queue never overflow. */
+/* untimed commands are weighed by their ops, so that a quantum's commit work (and the first
+ * render of what it adds) stays bounded when many come at once.  a command is all one
+ * quantum's change (a batch is all or nothing): one heavier than the budget is committed
+ * alone, first in its quantum.  the heaviest a client can send, a batch of 4096 commands,
+ * is a few microseconds of pointer swaps; what its nodes cost to render is bounded by the
+ * render-load quotas. */
+static bool render_budget(uint32_t *ops, const struct render_cmd *c)
+{
+	uint32_t w = c->ops ? c->ops : 1;
+
+	if (*ops > 0 && *ops + w > RENDER_APPLY_OPS)
+		return false;
+	*ops += w;
+	return true;
+}
+
+static void render_defer(struct render *r, const struct render_cmd *c)
+{
+	r->defer[(r->defer_head + r->n_defer++) % r->held_cap] = *c;
+}
+
+/* commits the commands due in this quantum: the held ones due first, then the deferred
+ * untimed ones (both submitted before anything still queued), then the queue in order.  a
+ * command with a later `at` waits in `held` without holding back the ones behind it; an
+ * untimed one over the budget waits in `defer`, while timed ones behind it still go. */
 static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 {
 	struct render_cmd c;
-	uint32_t done = 0, now = 0;
+	uint32_t done = 0, ops = 0;
 
 	while (done < r->n_held && r->held[done].at <= frame && spsc_space(r->rets) > 0)
 		render_commit(r, &r->held[done++], frame, start_ns);
@@ -196,16 +222,20 @@ static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 		r->n_held -= done;
 		memmove(r->held, r->held + done, r->n_held * sizeof(*r->held));
 	}
-	/* commands for "as soon as possible" are spread over quanta when many come at once:
-	 * each one's work (its first render included) is then bounded; timed ones never wait */
-	while (spsc_space(r->rets) > 0 && r->n_held < r->held_cap && now < RENDER_APPLY_MAX &&
+	while (r->n_defer > 0 && spsc_space(r->rets) > 0 &&
+	       render_budget(&ops, &r->defer[r->defer_head])) {
+		render_commit(r, &r->defer[r->defer_head], frame, start_ns);
+		r->defer_head = (r->defer_head + 1) % r->held_cap;
+		r->n_defer--;
+	}
+	while (spsc_space(r->rets) > 0 && r->n_held + r->n_defer < r->held_cap &&
 	       spsc_pop(r->cmds, &c)) {
-		if (c.at <= frame) {
-			render_commit(r, &c, frame, start_ns);
-			now += c.at == RENDER_AT_NOW;
-		} else {
+		if (c.at > frame)
 			render_hold(r, &c);
-		}
+		else if (c.at != RENDER_AT_NOW || (r->n_defer == 0 && render_budget(&ops, &c)))
+			render_commit(r, &c, frame, start_ns);
+		else
+			render_defer(r, &c);
 	}
 }
 
@@ -296,7 +326,7 @@ static void render_track_quiet(struct render *r, uint64_t frame)
 	if (r->quiet_from == QUIET_NOT)
 		r->quiet_from = frame;
 	due = engine_next_start(r->engine);
-	held = r->n_held ? r->held[0].at : RENDER_NEVER;
+	held = r->n_defer ? frame : r->n_held ? r->held[0].at : RENDER_NEVER;
 	atomic_store_explicit(&r->next_due, held < due ? held : due, memory_order_relaxed);
 	atomic_store_explicit(&r->quiet_since, r->quiet_from, memory_order_relaxed);
 }
@@ -453,11 +483,13 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 	r->scratch = calloc((size_t)QUANTUM * r->channels, sizeof(float));
 	r->held_cap = cmds->mask + 1;
 	r->held = calloc(r->held_cap, sizeof(*r->held));
-	if (r->wakefd < 0 || r->scratch == NULL || r->held == NULL ||
+	r->defer = calloc(r->held_cap, sizeof(*r->defer));
+	if (r->wakefd < 0 || r->scratch == NULL || r->held == NULL || r->defer == NULL ||
 	    sem_init(&r->ready, 0, 0) < 0) {
 		if (r->wakefd >= 0)
 			close(r->wakefd);
 		free(r->held);
+		free(r->defer);
 		free(r->scratch);
 		free(r);
 		return NULL;
@@ -478,9 +510,12 @@ void render_free(struct render *r)
 	/* held for a later `at` and never committed: the engine goes with us */
 	while (r->n_held)
 		engine_op_free(r->engine, r->held[--r->n_held].op);
+	for (; r->n_defer; r->n_defer--, r->defer_head = (r->defer_head + 1) % r->held_cap)
+		engine_op_free(r->engine, r->defer[r->defer_head].op);
 	sem_destroy(&r->ready);
 	close(r->wakefd);
 	free(r->held);
+	free(r->defer);
 	free(r->scratch);
 	free(r);
 }

@@ -27,6 +27,8 @@ struct render_cmd {
 					 * after it; RENDER_AT_NOW for the next one */
 	uint64_t tag;			/* the submitter's, handed back unchanged */
 	uint64_t submit_ns;		/* CLOCK_MONOTONIC when submitted */
+	uint32_t ops;			/* ops in the chain (engine_op_count): its weight in
+					 * the per-quantum budget of untimed commands */
 };
 
 /* one return queue item: the op to free and where it took effect */

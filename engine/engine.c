@@ -18,6 +18,8 @@ enum op_kind { OP_PLAN, OP_CHANNELS, OP_ATTR, OP_PARAM, OP_START, OP_STOP };
 
 struct engine_op {
 	struct engine_op *next;
+	struct engine_op *last;		/* on a chain's head, once chained: a late link, from
+					 * which the chain's end is near (chains grow at the end) */
 	enum op_kind kind;
 	struct node *node;
 	struct plan *plan;		/* OP_PLAN: swapped with the engine's */
@@ -119,6 +121,15 @@ struct hrtf_set *engine_hrtf(struct engine *e, struct error *err)
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
 {
 	e->limits = *l;
+}
+
+size_t engine_op_count(const struct engine_op *op)
+{
+	size_t n = 0;
+
+	for (; op; op = op->next)
+		n++;
+	return n;
 }
 
 size_t engine_op_bytes(const struct engine_op *op)
@@ -1082,13 +1093,14 @@ int engine_batch_end(struct engine *e, struct engine_op **op, struct error *err)
 
 struct engine_op *engine_op_chain(struct engine_op *a, struct engine_op *b)
 {
-	struct engine_op *x = a;
+	struct engine_op *x;
 
 	if (a == NULL)
 		return b;
-	while (x->next)
-		x = x->next;
+	for (x = a->last ? a->last : a; x->next; x = x->next)
+		;
 	x->next = b;
+	a->last = b && b->last ? b->last : b ? b : x;
 	return a;
 }
 

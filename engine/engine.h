@@ -112,6 +112,8 @@ void engine_op_free(struct engine *e, struct engine_op *op);
  * the newest ops prepared (nothing prepared after them may stay).  inside a batch the batch
  * stays open. */
 void engine_op_undo(struct engine *e, struct engine_op *op);
+/* the ops in a chain: a measure of the render side's work to commit it */
+size_t engine_op_count(const struct engine_op *op);
 /* the memory an op chain holds until it is freed (plans, automation copies, arrays) */
 size_t engine_op_bytes(const struct engine_op *op);
 /* single-threaded convenience: commit then free */

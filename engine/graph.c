@@ -19,7 +19,7 @@ void graph_add(struct graph *g, struct node *n)
 void graph_remove(struct graph *g, struct node *n)
 {
 	struct node **pp, *prev = NULL;
-	struct edge **ep = &g->edges;
+	struct edge *e, *next;
 
 	for (pp = &g->head; *pp; prev = *pp, pp = &(*pp)->model_next) {
 		if (*pp == n) {
@@ -30,16 +30,10 @@ void graph_remove(struct graph *g, struct node *n)
 			break;
 		}
 	}
-	while (*ep) {
-		struct edge *e = *ep;
-		if (e->src == n || e->dst == n) {
-			*ep = e->next;
-			e->src->model_out--;
-			e->dst->model_in--;
-			free(e);
-		} else {
-			ep = &e->next;
-		}
+	for (e = g->edges; e; e = next) {
+		next = e->next;
+		if (e->src == n || e->dst == n)
+			graph_unlink_edge(g, e);
 	}
 }
 
@@ -53,6 +47,9 @@ bool graph_has_edge(const struct graph *g, const struct edge *e)
 {
 	const struct edge *x;
 
+	/* a node without edges (one just created) needs no search */
+	if (e->src->model_out == 0 || e->dst->model_in == 0)
+		return false;
 	for (x = g->edges; x; x = x->next)
 		if (x->until == FRAME_NEVER && edge_same(x, e))
 			return true;
@@ -72,29 +69,31 @@ struct edge *graph_add_edge(struct graph *g, const struct edge *e)
 
 void graph_put_edge(struct graph *g, struct edge *x)
 {
-	struct edge **tail = &g->edges;
-
-	while (*tail)	/* append: mixing order follows connection order */
-		tail = &(*tail)->next;
+	/* append: mixing order follows connection order */
 	x->next = NULL;
-	*tail = x;
+	x->prev = g->edges_last;
+	if (g->edges_last)
+		g->edges_last->next = x;
+	else
+		g->edges = x;
+	g->edges_last = x;
 	x->src->model_out++;
 	x->dst->model_in++;
 }
 
 void graph_take_edge(struct graph *g, struct edge *e)
 {
-	struct edge **ep;
-
-	for (ep = &g->edges; *ep; ep = &(*ep)->next) {
-		if (*ep == e) {
-			*ep = e->next;
-			e->next = NULL;
-			e->src->model_out--;
-			e->dst->model_in--;
-			return;
-		}
-	}
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		g->edges = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		g->edges_last = e->prev;
+	e->next = e->prev = NULL;
+	e->src->model_out--;
+	e->dst->model_in--;
 }
 
 void graph_unlink_edge(struct graph *g, struct edge *e)

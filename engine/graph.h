@@ -19,13 +19,13 @@ struct edge {
 	int32_t param;		/* index into dst->params, or -1 */
 	uint64_t from;		/* first frame it carries sound (a connect with `at`) */
 	uint64_t until;		/* first frame it no longer does; FRAME_NEVER: alive in the model */
-	struct edge *next;
+	struct edge *next, *prev;	/* the graph's list; next also links an op's removed edges */
 };
 
 struct graph {
 	struct node *head, *tail;	/* creation order, linked by model_next */
 	size_t count;
-	struct edge *edges;
+	struct edge *edges, *edges_last;	/* in connection order, doubly linked */
 };
 
 enum plan_phase { PHASE_FULL, PHASE_READ, PHASE_WRITE };

@@ -109,7 +109,7 @@ static struct engine_op *gain_op(const char *name)
 
 static void push(struct engine_op *op, uint64_t at, uint64_t tag)
 {
-	struct render_cmd c = { op, at, tag, 0 };
+	struct render_cmd c = { op, at, tag, 0, (uint32_t)engine_op_count(op) };
 
 	assert_true(spsc_push(&fx.cmds, &c));
 }
@@ -379,6 +379,54 @@ static void many_commands_at_once_are_spread_over_quanta(void **state)
 	fx_queue = 16;
 }
 
+/* a batch: `n` gain creates in one chain with its plan, committed as one command */
+static struct engine_op *batch_op(const char *prefix, int n)
+{
+	struct engine_op *chain = NULL, *end;
+	struct error err = { 0 };
+	char name[16];
+
+	engine_batch_begin(fx.e);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		chain = engine_op_chain(chain, gain_op(name));
+	}
+	assert_int_equal(engine_batch_end(fx.e, &end, &err), 0);
+	return engine_op_chain(chain, end);
+}
+
+/* untimed commands are weighed by their ops: 64 a quantum.  a batch heavier than that is
+ * committed whole and alone (all or nothing: its nodes appear in one quantum), the ones
+ * behind it in the quanta after; a timed one is never put off */
+static void heavy_batches_take_a_quantum_each(void **state)
+{
+	struct render_ret ret;
+	uint64_t frame_of[6] = { 0 };
+
+	setup_with(256, 1024, 10);
+	render_step(fx.r);
+	push(batch_op("a", 100), RENDER_AT_NOW, 1);	/* 101 ops */
+	push(batch_op("b", 30), RENDER_AT_NOW, 2);	/* 31 */
+	push(batch_op("c", 30), RENDER_AT_NOW, 3);	/* 31: with b, 62 */
+	push(batch_op("d", 10), RENDER_AT_NOW, 4);	/* 11: over the budget, next quantum */
+	push(gain_op("t"), 640, 5);			/* due in the second quantum */
+	consume_step(256);	/* quanta at 512 and 640 */
+	consume_step(256);	/* 768 and 896 */
+	while (spsc_pop(&fx.rets, &ret)) {
+		assert_true(ret.tag >= 1 && ret.tag <= 5);
+		frame_of[ret.tag] = ret.frame;
+		engine_op_free(fx.e, ret.op);
+	}
+	assert_int_equal(frame_of[1], 512);
+	assert_int_equal(frame_of[2], 640);
+	assert_int_equal(frame_of[3], 640);
+	assert_int_equal(frame_of[4], 768);
+	assert_int_equal(frame_of[5], 640);
+	/* every node of the big batch went in at once */
+	assert_non_null(engine_node(fx.e, "a0"));
+	assert_non_null(engine_node(fx.e, "a99"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +441,7 @@ int main(void)
 		cmocka_unit_test_teardown(suspended_time_stops_short_of_a_scheduled_start, teardown),
 		cmocka_unit_test_teardown(a_command_stops_suspended_time_until_resumed, teardown),
 		cmocka_unit_test_teardown(many_commands_at_once_are_spread_over_quanta, teardown),
+		cmocka_unit_test_teardown(heavy_batches_take_a_quantum_each, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
