@@ -152,7 +152,7 @@ static double case_time(const char *path, int runs, double *seconds, struct erro
 	double t[MAX_RUNS];
 
 	for (int r = 0; r < runs; r++) {
-		struct document *d = document_load_file(path, err);
+		struct document *d = document_load_file(path, 0, err);
 		float *out;
 		double t0;
 		int rc;

@@ -27,6 +27,7 @@ struct render_args {
 	const char *out;
 	const char *probes;
 	enum wav_format format;
+	uint64_t buffer_bytes;	/* 0: the document default */
 	int quiet;
 };
 
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: audioctl render DOC.json -o OUT.wav [--probes PROBES.json]\n"
-		"                       [--format f32|s16|s24] [--quiet]\n"
+		"                       [--format f32|s16|s24] [--max-buffer-mb MB] [--quiet]\n"
 		"\n"
 		"Renders a graph document offline, without a daemon: exactly `length` frames of\n"
 		"`channels` channels at `sampleRate`, the same bits on every run.\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"      --format FMT     f32 (32-bit float, the default), s16 or s24 (PCM, clipped)\n"
 		"      --probes FILE    write the document's AnalyserNode probes as JSON:\n"
 		"                       [{\"time\",\"node\",\"method\",\"actualTime\",\"data\"}]\n"
+		"      --max-buffer-mb MB  what the document's buffers may take together\n"
+		"                       (default 4096); past it: a limit error, nothing allocated\n"
 		"  -q, --quiet          no progress line, even on a terminal\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -56,11 +59,14 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		{ "output", required_argument, NULL, 'o' },
 		{ "probes", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "max-buffer-mb", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct error err;
+	char *end;
+	double mb;
 	int c;
 
 	optind = 1;
@@ -70,6 +76,15 @@ static int parse_args(int argc, char **argv, struct render_args *a)
 		case 'p': a->probes = optarg; break;
 		case 'q': a->quiet = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'm':
+			mb = strtod(optarg, &end);
+			if (end == optarg || *end || !(mb >= 1 && mb <= 1048576)) {
+				fprintf(stderr, "audioctl render: --max-buffer-mb: expected 1 to "
+					"1048576, got \"%s\"\n", optarg);
+				return -1;
+			}
+			a->buffer_bytes = (uint64_t)(mb * 1048576.0);
+			break;
 		case 'f':
 			if (wav_format_parse(optarg, &a->format, &err) < 0) {
 				fprintf(stderr, "audioctl render: --format: %s\n", err.msg);
@@ -200,7 +215,7 @@ static int render(const struct render_args *a)
 	int status = 1;
 	bool show;
 
-	d = document_load_file(a->doc, &err);
+	d = document_load_file(a->doc, a->buffer_bytes, &err);
 	if (d == NULL) {
 		report(a->doc, &err);
 		return 1;

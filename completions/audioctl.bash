@@ -70,7 +70,7 @@ _audioctl()
 		graph) opts+=" --dot" ;;
 		play) opts+=" --no-wait --loop --gain" ;;
 		top) opts+=" --once" ;;
-		render) opts+=" --output --probes --format --quiet" ;;
+		render) opts+=" --output --probes --format --max-buffer-mb --quiet" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
 		return

@@ -143,7 +143,7 @@ static int check_size(double channels, double length, uint64_t max_bytes, const 
 			       safe_path(path), channels, length);
 	if (bytes > (double)max_bytes)
 		return err_set(err, ERR_LIMIT, "%s: %.0f channels of %.0f frames need %.0f bytes, "
-			       "more than the %llu the session has left", safe_path(path),
+			       "more than the %llu left for buffers", safe_path(path),
 			       channels, length, bytes, (unsigned long long)max_bytes);
 	return 0;
 }

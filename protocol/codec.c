@@ -1123,6 +1123,19 @@ static int arg_number(struct json_object *a, size_t i, const char *path, double 
 	return codec_number(json_object_array_get_idx(a, i), p, out, err);
 }
 
+/* a point in time: seconds, or "+S" from env's now; NAN when absent */
+static int arg_time(struct json_object *a, size_t i, const struct codec_env *env,
+		    const char *path, double *out, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+
+	*out = NAN;
+	if (i >= json_object_array_length(a))
+		return 0;
+	codec_path_index(p, sizeof(p), path, i);
+	return codec_time(json_object_array_get_idx(a, i), env, p, out, err);
+}
+
 static int arg_index(struct json_object *a, size_t i, const char *path, int *out,
 		     struct error *err)
 {
@@ -1183,14 +1196,14 @@ static int action_run(struct engine *e, struct json_object *a, const struct code
 		return do_param(e, s1, s2, a, 3, path, env, path, op, err);
 	}
 	if (strcmp(act->name, "start") == 0) {
-		if (arg_number(a, 2, path, &when, err) < 0 ||
+		if (arg_time(a, 2, env, path, &when, err) < 0 ||
 		    arg_number(a, 3, path, &offset, err) < 0 ||
 		    arg_number(a, 4, path, &duration, err) < 0)
 			return -1;
 		return codec_start(e, s1, when, offset, duration, env, path, op, err);
 	}
 	if (strcmp(act->name, "stop") == 0) {
-		if (arg_number(a, 2, path, &when, err) < 0)
+		if (arg_time(a, 2, env, path, &when, err) < 0)
 			return -1;
 		return codec_stop(e, s1, when, env, path, op, err);
 	}

@@ -58,6 +58,7 @@ struct document {
 
 	struct doc_buffer *buffers;
 	size_t n_buffers;
+	uint64_t buffer_room;		/* bytes the buffers still to load may take */
 	struct doc_event *events;
 	size_t n_events;
 	struct doc_probe *probes;
@@ -222,7 +223,7 @@ static int load_buffers(struct document *d, const char *base_dir, struct error *
 {
 	char p[CODEC_PATH_MAX];
 	struct json_object *bufs;
-	size_t n;
+	size_t n, bytes;
 
 	if (object_field(d->root, "buffers", "buffers", &bufs, err) < 0)
 		return -1;
@@ -234,9 +235,14 @@ static int load_buffers(struct document *d, const char *base_dir, struct error *
 		return oom(err);
 	json_object_object_foreach(bufs, key, val) {
 		codec_path_field(p, sizeof(p), "buffers", key);
-		d->buffers[d->n_buffers].buf = bufspec_load(val, base_dir, d->rate, p, err);
+		d->buffers[d->n_buffers].buf = bufspec_load_max(val, base_dir, d->rate,
+								d->buffer_room, p, err);
 		if (d->buffers[d->n_buffers].buf == NULL)
 			return -1;
+		/* its samples, as the budget counts them */
+		bytes = (size_t)d->buffers[d->n_buffers].buf->channels *
+			d->buffers[d->n_buffers].buf->length * sizeof(float);
+		d->buffer_room -= bytes < d->buffer_room ? bytes : d->buffer_room;
 		d->buffers[d->n_buffers++].name = key;
 	}
 	return 0;
@@ -394,10 +400,13 @@ static int start_node(struct builder *b, struct json_object *node, const char *p
 					       "%s: expected when or [when, offset?, duration?]", p);
 			for (i = 0; i < n; i++) {
 				codec_path_index(ip, sizeof(ip), p, i);
-				if (codec_number(json_object_array_get_idx(v, i), ip, &a[i], err) < 0)
+				if ((i == 0 ? codec_time(json_object_array_get_idx(v, i), b->env,
+							 ip, &a[i], err) :
+				     codec_number(json_object_array_get_idx(v, i), ip, &a[i],
+						  err)) < 0)
 					return -1;
 			}
-		} else if (codec_number(v, p, &a[0], err) < 0) {
+		} else if (codec_time(v, b->env, p, &a[0], err) < 0) {
 			return -1;
 		}
 		if (emit(b, codec_start(b->e, id, a[0], a[1], a[2], b->env, p, &op, err), &op, err) < 0)
@@ -405,7 +414,7 @@ static int start_node(struct builder *b, struct json_object *node, const char *p
 	}
 	if ((v = get(node, "stop")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "stop");
-		if (codec_number(v, p, &a[0], err) < 0 ||
+		if (codec_time(v, b->env, p, &a[0], err) < 0 ||
 		    emit(b, codec_stop(b->e, id, a[0], b->env, p, &op, err), &op, err) < 0)
 			return -1;
 	}
@@ -600,7 +609,7 @@ static int load_header(struct document *d, struct error *err)
 }
 
 struct document *document_load_json(struct json_object *doc, const char *base_dir,
-				    struct error *err)
+				    uint64_t buffer_bytes, struct error *err)
 {
 	struct engine_op *op = NULL;
 	struct document *d;
@@ -615,6 +624,7 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 		return NULL;
 	}
 	d->root = json_object_get(doc);
+	d->buffer_room = buffer_bytes ? buffer_bytes : DOCUMENT_BUFFER_BYTES_DEFAULT;
 	d->env = (struct codec_env){ .buffer = doc_buffer, .data = d };
 	if (load_header(d, err) < 0)
 		goto fail;
@@ -713,7 +723,7 @@ static struct json_object *parse_text(const char *text, size_t len, const char *
 	return obj;
 }
 
-struct document *document_load_file(const char *path, struct error *err)
+struct document *document_load_file(const char *path, uint64_t buffer_bytes, struct error *err)
 {
 	struct json_object *obj;
 	struct document *d;
@@ -737,7 +747,7 @@ struct document *document_load_file(const char *path, struct error *err)
 		oom(err);
 		return NULL;
 	}
-	d = document_load_json(obj, dirname(copy), err);
+	d = document_load_json(obj, dirname(copy), buffer_bytes, err);
 	free(copy);
 	json_object_put(obj);
 	return d;

@@ -11,13 +11,18 @@
 struct document;
 struct json_object;
 
+/* what the buffers of one document may take together, unless the caller says otherwise */
+#define DOCUMENT_BUFFER_BYTES_DEFAULT (UINT64_C(4) << 30)
+
 /* reads and validates a document file; buffers (files, generated) are loaded and the graph is
- * built into a fresh engine.  NULL with err set; err->msg names the JSON path of the fault
- * ("nodes[3].options.frequency: expected a number"). */
-struct document *document_load_file(const char *path, struct error *err);
+ * built into a fresh engine.  the samples of all its buffers together may take at most
+ * buffer_bytes (0: DOCUMENT_BUFFER_BYTES_DEFAULT); each is refused with ERR_LIMIT before it is
+ * allocated when it would go over.  NULL with err set; err->msg names the JSON path of the
+ * fault ("nodes[3].options.frequency: expected a number"). */
+struct document *document_load_file(const char *path, uint64_t buffer_bytes, struct error *err);
 /* same for an already parsed object; base_dir resolves relative file paths */
 struct document *document_load_json(struct json_object *doc, const char *base_dir,
-				    struct error *err);
+				    uint64_t buffer_bytes, struct error *err);
 void document_free(struct document *d);
 
 struct engine;

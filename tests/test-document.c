@@ -20,7 +20,7 @@ static struct document *load(const char *json, struct error *err)
 	struct document *d;
 
 	assert_non_null(obj);
-	d = document_load_json(obj, NULL, err);
+	d = document_load_json(obj, NULL, 0, err);
 	json_object_put(obj);
 	return d;
 }
@@ -126,6 +126,60 @@ static void events_apply_at_the_next_quantum_boundary(void **state)
 	for (i = 0; i < n; i++)
 		assert_float_equal(out[i], (i < 256 || i >= 384) ? 1.0f : 0.0f, 0);
 	free(out);
+}
+
+/* a document's "+S" times count from 0 offline: a node's start and stop, its start's
+ * array form, and the start/stop of an event's actions (the fuzzer found them refused) */
+static void relative_times_count_from_zero(void **state)
+{
+	uint64_t n, i;
+	uint32_t ch;
+	float *out = render(
+		"{\"sampleRate\":16384,\"length\":1024,\"channels\":2,"
+		"\"nodes\":[{\"id\":\"a\",\"type\":\"ConstantSourceNode\",\"start\":\"+0.0078125\","
+		"\"stop\":\"+0.03125\"},"
+		"{\"id\":\"b\",\"type\":\"ConstantSourceNode\",\"start\":[\"+0.015625\"]},"
+		"{\"id\":\"m\",\"type\":\"ChannelMergerNode\",\"options\":{\"numberOfInputs\":2}},"
+		"{\"id\":\"c\",\"type\":\"ConstantSourceNode\"}],"
+		"\"connections\":[[\"a\",\"m\",0,0],[\"b\",\"m\",0,1],[\"c\",\"m\",0,1],"
+		"[\"m\",\"destination\"]],"
+		"\"events\":[{\"time\":0,\"actions\":[[\"start\",\"c\",\"+0.0234375\"],"
+		"[\"stop\",\"b\",\"+0.046875\"]]}]}", &n, &ch);
+
+	assert_int_equal(ch, 2);
+	/* a: frames 128..511; b: 256..767; c: from 384 on */
+	for (i = 0; i < n; i++) {
+		float left = i >= 128 && i < 512 ? 1.0f : 0.0f;
+		float right = (i >= 256 && i < 768 ? 1.0f : 0.0f) + (i >= 384 ? 1.0f : 0.0f);
+
+		assert_float_equal(out[i * 2], left, 0);
+		assert_float_equal(out[i * 2 + 1], right, 0);
+	}
+	free(out);
+}
+
+/* the buffers of a document share one budget, checked before each is generated: the
+ * second 3 MiB buffer does not fit in 4 MiB (the fuzzer found no total budget) */
+static void buffers_share_one_budget(void **state)
+{
+	const char *json =
+		"{\"sampleRate\":48000,\"length\":128,\"channels\":1,\"buffers\":{"
+		"\"a\":{\"generate\":\"noise\",\"seed\":1,\"length\":786432},"
+		"\"b\":{\"generate\":\"noise\",\"seed\":2,\"length\":786432}}}";
+	struct json_object *obj = json_tokener_parse(json);
+	struct error err = { 0 };
+	struct document *d;
+
+	assert_non_null(obj);
+	d = document_load_json(obj, NULL, 4u << 20, &err);
+	assert_null(d);
+	assert_string_equal(err_name(err.code), "limit");
+	assert_string_equal(err.msg, "buffers.b: 1 channels of 786432 frames need 3145728 bytes, "
+			    "more than the 1048576 left for buffers");
+	d = document_load_json(obj, NULL, 6u << 20, &err);
+	assert_non_null(d);
+	document_free(d);
+	json_object_put(obj);
 }
 
 static void rendering_is_deterministic(void **state)
@@ -262,6 +316,8 @@ int main(void)
 		cmocka_unit_test(event_errors_fail_the_render_with_their_path),
 		cmocka_unit_test(probes_read_the_analyser_after_that_quantum_events),
 		cmocka_unit_test(probes_must_name_an_analyser),
+		cmocka_unit_test(relative_times_count_from_zero),
+		cmocka_unit_test(buffers_share_one_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

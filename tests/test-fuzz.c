@@ -130,7 +130,7 @@ static void mutated_documents_load_or_fail_with_a_code_and_message(void **state)
 			for (int k = 0; k < edits; k++)
 				mutate(doc, 4);
 			/* keep renders short: a huge length is its own error class */
-			d = document_load_json(doc, VECTOR_DIR, &err);
+			d = document_load_json(doc, VECTOR_DIR, 0, &err);
 			if (d == NULL) {
 				check_error(&err, seeds[s], round);
 				failed++;

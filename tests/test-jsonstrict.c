@@ -352,28 +352,28 @@ static void document_files_get_the_same_strict_reading(void **state)
 	const char *path;
 
 	path = write_file("dup.json", dup, LEN(dup));
-	assert_null(document_load_file(path, &err));
+	assert_null(document_load_file(path, 0, &err));
 	assert_string_equal(err_name(err.code), "bad_request");
 	snprintf(expect, sizeof(expect), "%s:2:14: duplicate key \"length\"", path);
 	assert_string_equal(err.msg, expect);
 	unlink(path);
 
 	path = write_file("utf.json", utf, LEN(utf));
-	assert_null(document_load_file(path, &err));
+	assert_null(document_load_file(path, 0, &err));
 	assert_string_equal(err_name(err.code), "parse_error");
 	snprintf(expect, sizeof(expect), "%s:2:17: invalid UTF-8", path);
 	assert_string_equal(err.msg, expect);
 	unlink(path);
 
 	path = write_file("nul.json", nul, LEN(nul));
-	assert_null(document_load_file(path, &err));
+	assert_null(document_load_file(path, 0, &err));
 	assert_string_equal(err_name(err.code), "bad_request");
 	snprintf(expect, sizeof(expect), "%s:1:31: nodes[0].id: embedded NUL", path);
 	assert_string_equal(err.msg, expect);
 	unlink(path);
 
 	path = write_file("null.json", "null", 4);
-	assert_null(document_load_file(path, &err));
+	assert_null(document_load_file(path, 0, &err));
 	assert_string_equal(err.msg, "document: expected an object");
 	unlink(path);
 }

@@ -15,6 +15,9 @@
 
 /* longer documents are loaded but not rendered: one input stays in the milliseconds */
 #define RENDER_MAX_FRAMES 2048
+/* what the buffers of one fuzzed document may take together: a generated 2^30-frame buffer
+ * is refused at once instead of being filled */
+#define FUZZ_BUFFER_BYTES (UINT64_C(16) << 20)
 
 static char dir[256];
 static char doc_path[sizeof(dir) + 16];
@@ -147,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > (1 << 20) || !allowed(data, size))
 		return 0;
 	write_doc(data, size);
-	d = document_load_file(doc_path, &err);
+	d = document_load_file(doc_path, FUZZ_BUFFER_BYTES, &err);
 	/* FUZZ_VERBOSE=1 in the environment shows what an input did */
 	if (getenv("FUZZ_VERBOSE"))
 		printf("%s\n", d ? "loaded" : err.msg);

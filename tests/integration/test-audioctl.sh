@@ -168,6 +168,19 @@ cat >"$PW_ENV/tone.json" <<'DOC'
 DOC
 "$AUDIOCTL" render "$PW_ENV/tone.json" -o "$PW_ENV/tone.wav" -q ||
 	fail "could not render the test tone"
+# a document's buffers share one budget: the second is refused before it is generated
+cat >"$PW_ENV/two.json" <<'DOC'
+{ "sampleRate": 48000, "length": 128, "channels": 1,
+  "buffers": { "a": { "generate": "noise", "seed": 1, "length": 786432 },
+               "b": { "generate": "noise", "seed": 2, "length": 786432 } } }
+DOC
+"$AUDIOCTL" render "$PW_ENV/two.json" -o "$PW_ENV/two.wav" -q --max-buffer-mb 4 \
+	2>"$PW_ENV/two.err" && fail "two 3 MiB buffers rendered within 4 MiB"
+grep -q "buffers.b: .* more than the 1048576 left for buffers" "$PW_ENV/two.err" ||
+	fail "the budget's refusal: $(cat "$PW_ENV/two.err")"
+[ -e "$PW_ENV/two.wav" ] && fail "a refused render wrote its output"
+"$AUDIOCTL" render "$PW_ENV/two.json" -o "$PW_ENV/two.wav" -q --max-buffer-mb 6 ||
+	fail "two 3 MiB buffers did not render within 6 MiB"
 ok buffer tone "$PW_ENV/tone.wav"
 ok buffer nz noise seed=7 length=4800 numberOfChannels=2
 ok buffer im impulse at=0 value=1 length=480
