@@ -8,6 +8,9 @@
 #include "engine.h"
 #include "node.h"
 
+#define NODE_ALIGN 64
+_Static_assert(_Alignof(struct param) <= NODE_ALIGN, "params need a larger alignment");
+
 static const char *const count_mode_names[] = { "max", "clamped-max", "explicit" };
 static const char *const interp_names[] = { "speakers", "discrete" };
 
@@ -152,6 +155,17 @@ const char *node_interp_name(enum interp i)
 	return interp_names[i];
 }
 
+/* zeroed memory at a 64-byte boundary (what _Alignof(struct param) asks; calloc gives 16) */
+static void *zalloc_aligned(size_t size)
+{
+	size_t round = (size + NODE_ALIGN - 1) / NODE_ALIGN * NODE_ALIGN;
+	void *p = aligned_alloc(NODE_ALIGN, round ? round : NODE_ALIGN);
+
+	if (p)
+		memset(p, 0, round ? round : NODE_ALIGN);
+	return p;
+}
+
 static int node_alloc_buses(struct node *n)
 {
 	uint32_t i;
@@ -176,7 +190,8 @@ struct node *node_new(struct engine *e, const struct node_kind *kind, const char
 	size_t n_rest = 0, i;
 	struct node *n;
 
-	n = calloc(1, kind->size);
+	/* kinds may hold members aligned for SIMD (struct param's values): 64 bytes */
+	n = zalloc_aligned(kind->size);
 	if (n == NULL)
 		goto error_oom;
 	n->kind = kind;
@@ -195,7 +210,7 @@ struct node *node_new(struct engine *e, const struct node_kind *kind, const char
 	if (n->name == NULL)
 		goto error_oom;
 	if (kind->n_params) {
-		n->params = calloc(kind->n_params, sizeof(*n->params));
+		n->params = zalloc_aligned(kind->n_params * sizeof(*n->params));
 		if (n->params == NULL)
 			goto error_oom;
 	}

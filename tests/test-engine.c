@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -605,10 +606,42 @@ static void undo_restores_the_model_as_it_was(void **state)
 	engine_free(e);
 }
 
+/* struct param asks for 64-byte alignment (its values are SIMD blocks): every node and its
+ * params must have it.  calloc gave 16: undefined behaviour, which the fuzzer's UBSan build
+ * found (param_init on a misaligned struct param) */
+static void nodes_and_params_are_aligned_as_their_types_ask(void **state)
+{
+	static const char *const kinds[] = {
+		"GainNode", "OscillatorNode", "BiquadFilterNode", "DelayNode", "PannerNode",
+		"DynamicsCompressorNode", "AudioBufferSourceNode", "ConstantSourceNode",
+		"StereoPannerNode",
+	};
+	struct engine *e = make(48000, 2);
+	struct error err = { 0 };
+	struct engine_op *op;
+	char name[16];
+	struct node *n;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		assert_int_equal(engine_op_create(e, kinds[i], name, NULL, 0, &op, &err), 0);
+		engine_exec(e, op);
+		n = engine_node(e, name);
+		assert_non_null(n);
+		assert_int_equal((uintptr_t)n % _Alignof(struct param), 0);
+		assert_non_null(n->params);
+		assert_int_equal((uintptr_t)n->params % _Alignof(struct param), 0);
+	}
+	n = engine_listener(e);
+	assert_int_equal((uintptr_t)n->params % _Alignof(struct param), 0);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(constant_through_gains_multiplies),
+		cmocka_unit_test(nodes_and_params_are_aligned_as_their_types_ask),
 		cmocka_unit_test(fan_in_sums_at_the_input),
 		cmocka_unit_test(source_starts_and_stops_on_the_first_frame_at_or_after_the_time),
 		cmocka_unit_test(start_twice_and_stop_before_start_are_invalid_state),
