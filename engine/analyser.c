@@ -222,9 +222,10 @@ static int number_of(const struct value *v, const char *name, double *d, struct 
 static int fft_size_set(struct analyser *a, double d, struct error *err)
 {
 	fftwf_plan p;
-	uint32_t n = (uint32_t)d;
+	uint32_t n;
 
-	if (d != floor(d) || d < 32 || d > MAX_FFT || (n & (n - 1)) != 0)
+	/* in range before it is converted: a negative double to unsigned is undefined */
+	if (d != floor(d) || d < 32 || d > MAX_FFT || ((n = (uint32_t)d) & (n - 1)) != 0)
 		return err_set(err, ERR_INDEX_SIZE,
 			       "fftSize: %g is not a power of two in 32..%d", d, MAX_FFT);
 	if (n == a->fft_size && a->plan)

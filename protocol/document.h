@@ -4,6 +4,7 @@
 #define AUDIOD_DOCUMENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/error.h"
@@ -28,6 +29,25 @@ void document_free(struct document *d);
 struct engine;
 struct engine_op;
 struct codec_env;
+struct node;
+struct audio_buffer;
+struct value;
+
+/* how a saved document names what the engine holds */
+struct document_namer {
+	bool (*saved)(void *data, const struct node *n);	/* is n part of the document? */
+	/* the document's name of n (any node: a connection may lead out of the document) */
+	const char *(*name)(void *data, const struct node *n, char *buf, size_t size);
+	/* the document's name of a buffer an attribute holds; NULL: not expressible */
+	const char *(*buffer)(void *data, const struct audio_buffer *b);
+	void *data;
+};
+/* the engine's graph as its control-side model has it, as a document that document_build
+ * makes again: sampleRate, length (one second), channels, nodes (options, props, params,
+ * start/stop), listener, connections.  buffers are the caller's to add.  control side. */
+struct json_object *document_save(struct engine *e, const struct document_namer *nm);
+/* an attribute's value as a document gives it; NULL when it cannot be expressed */
+struct json_object *document_value_json(const struct value *v, const struct document_namer *nm);
 
 /* the graph part of a document (nodes with options, props and params, the listener,
  * connections, then start/stop) prepared against a live engine through env's names and
