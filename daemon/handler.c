@@ -821,8 +821,8 @@ static int op_get(struct req *r)
 	}
 	json_object_object_add(res, "attributes", attrs);
 	params = json_object_new_object();
-	for (i = 0; i < n->kind->n_params; i++)
-		json_object_object_add(params, n->kind->params[i].name, json_object_new_double(
+	for (i = 0; i < n->n_params; i++)
+		json_object_object_add(params, n->param_descs[i].name, json_object_new_double(
 			atomic_load_explicit(&n->params[i].last, memory_order_relaxed)));
 	json_object_object_add(res, "params", params);
 	ok(r, res);
@@ -917,7 +917,7 @@ static void save_call(void *data, const char *method, const double *args, size_t
 static void save_params(struct save *sv, struct node *n, struct json_object *options,
 			struct json_object *params)
 {
-	for (uint32_t i = 0; i < n->kind->n_params; i++) {
+	for (uint32_t i = 0; i < n->n_params; i++) {
 		struct param *p = &n->params[i];
 
 		if (options && p->intrinsic != p->desc->def)

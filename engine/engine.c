@@ -436,7 +436,7 @@ void engine_foreach_connection(struct engine *e,
 	for (x = e->graph.edges; x; x = x->next)
 		if (x->until == FRAME_NEVER)
 			fn(x->src, x->output, x->dst, x->input,
-			   x->param >= 0 ? x->dst->kind->params[x->param].name : NULL, data);
+			   x->param >= 0 ? x->dst->param_descs[x->param].name : NULL, data);
 }
 
 struct node *engine_destination(struct engine *e)
@@ -490,14 +490,14 @@ static int find_param(struct engine *e, const char *target, struct node **np, in
 	n = find_node(e, node_name, err);
 	if (n == NULL)
 		return -1;
-	for (i = 0; i < n->kind->n_params; i++) {
-		if (strcmp(n->kind->params[i].name, dot + 1) == 0) {
+	for (i = 0; i < n->n_params; i++) {
+		if (strcmp(n->param_descs[i].name, dot + 1) == 0) {
 			*np = n;
 			*pi = (int)i;
 			return 0;
 		}
 		if (i < 64)
-			names[i] = n->kind->params[i].name;
+			names[i] = n->param_descs[i].name;
 	}
 	{
 		const char *hint = err_suggest(dot + 1, names, (int)(i < 64 ? i : 64));
@@ -1343,7 +1343,7 @@ static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct p
 static bool compute_params(struct engine *e, struct node *n, const struct plan_input *pis,
 			   uint64_t frame)
 {
-	const uint32_t np = n->kind->n_params;
+	const uint32_t np = n->n_params;
 	bool still = true;
 	uint32_t i, j;
 
