@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "hrtf.h"
 #include "node.h"
+#include "plugin.h"
 
 #define EVENT_CAP 1024	/* power of two */
 
@@ -72,6 +73,9 @@ struct engine {
 	struct hrtf_set *(*hrtf_load)(void *data, double rate, struct error *err);
 	void *hrtf_data;
 	struct hrtf_set *hrtf;
+	/* LV2Nodes' plugins: instantiated by the maker's host (plugin.h) */
+	plugin_instantiate_fn plugin_new;
+	void *plugin_data;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
 
@@ -114,6 +118,23 @@ struct hrtf_set *engine_hrtf(struct engine *e, struct error *err)
 	if (e->hrtf == NULL && (e->hrtf = e->hrtf_load(e->hrtf_data, e->sample_rate, err)) == NULL)
 		return NULL;
 	return hrtf_set_ref(e->hrtf);
+}
+
+void engine_set_plugin_host(struct engine *e, plugin_instantiate_fn instantiate, void *data)
+{
+	e->plugin_new = instantiate;
+	e->plugin_data = data;
+}
+
+struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *uri,
+						  struct error *err)
+{
+	if (e->plugin_new == NULL) {
+		err_set(err, ERR_NOT_SUPPORTED, "LV2Node needs an LV2 plugin host, and this "
+			"context has none (audiod built without lilv?)");
+		return NULL;
+	}
+	return e->plugin_new(e->plugin_data, uri, e->sample_rate, QUANTUM, err);
 }
 
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
