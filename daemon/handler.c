@@ -1023,6 +1023,9 @@ static void save_option(void *data, const char *name, const struct value *v)
 	case VALUE_NUMBER:
 		j = json_object_new_double(v->num);
 		break;
+	case VALUE_STRING:
+		j = json_object_new_string(v->str);
+		break;
 	case VALUE_ARRAY:
 		j = json_object_new_array_ext((int)v->arr.n);
 		for (size_t i = 0; i < v->arr.n; i++)
@@ -1243,6 +1246,7 @@ static int load_try(struct req *r, struct json_object *doc, struct error *err)
 	if (e == NULL)
 		return -1;
 	engine_set_hrtf_loader(e, hrtf_cache_get, &r->s->hrtf);
+	engine_set_plugin_host(e, lv2_instantiate, r->s->lv2);
 	engine_batch_begin(e);
 	res = document_build(e, doc, &env, emit_op, &x, err);
 	if (res == 0 && engine_batch_end(e, &op, err) == 0 && op)
