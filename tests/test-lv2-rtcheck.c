@@ -21,11 +21,11 @@
 #include "protocol/lv2.h"
 
 #define AMP "http://plugin.org.uk/swh-plugins/amp"
-/* a stereo plugin (x42 compressor) with several control ports, when x42-plugins is installed */
-#define DARC "http://gareus.org/oss/lv2/darc#stereo"
+/* a stereo delay with many control ports and buffers its activate clears */
+#define LCR "http://plugin.org.uk/swh-plugins/lcrDelay"
 
 static struct lv2_host *host;
-static bool have_darc;
+static bool have_lcr;
 
 struct job {
 	struct engine *e;
@@ -65,17 +65,18 @@ static void run(struct job *j)
 	j->n_ops = 0;
 }
 
-static void add(struct job *j, int r, struct engine_op *op, const struct error *err)
+/* the op by address: C leaves the order of argument evaluation open */
+static void add(struct job *j, int r, struct engine_op **op, const struct error *err)
 {
 	if (r < 0)
 		fail_msg("unexpected error: %s", err->msg);
-	j->ops[j->n_ops++] = op;
+	j->ops[j->n_ops++] = *op;
 }
 
 static void lv2_nodes_render_without_allocating_or_locking(void **state)
 {
 	const struct option amp[] = { str("uri", AMP), num("gain", -6) };
-	const struct option darc[] = { str("uri", DARC) };
+	const struct option lcr[] = { str("uri", LCR) };
 	const struct option saw[] = { str("type", "sawtooth") };
 	const double ramp[] = { 12, 0.05 };
 	struct job j = { .quanta = 50 };
@@ -87,24 +88,24 @@ static void lv2_nodes_render_without_allocating_or_locking(void **state)
 	engine_set_plugin_host(j.e, lv2_instantiate, host);
 	create(j.e, "OscillatorNode", "o", saw, 1);
 	start_at(j.e, "o", 0);
-	add(&j, engine_op_create(j.e, "LV2Node", "a", amp, 2, &op, &err), op, &err);
-	add(&j, engine_op_connect(j.e, "o", "a", -1, -1, &op, &err), op, &err);
-	add(&j, engine_op_connect(j.e, "a", "destination", -1, -1, &op, &err), op, &err);
+	add(&j, engine_op_create(j.e, "LV2Node", "a", amp, 2, &op, &err), &op, &err);
+	add(&j, engine_op_connect(j.e, "o", "a", -1, -1, &op, &err), &op, &err);
+	add(&j, engine_op_connect(j.e, "a", "destination", -1, -1, &op, &err), &op, &err);
 	add(&j, engine_op_param(j.e, "a.gain", "linearRampToValueAtTime", ramp, 2, NULL, 0, NULL,
-				&op, &err), op, &err);
+				&op, &err), &op, &err);
 	/* the oscillator drives the gain too: an a-rate input into a k-rate param */
-	add(&j, engine_op_connect(j.e, "o", "a.gain", -1, -1, &op, &err), op, &err);
-	if (have_darc) {
-		add(&j, engine_op_create(j.e, "LV2Node", "f", darc, 1, &op, &err), op, &err);
-		add(&j, engine_op_connect(j.e, "a", "f", -1, -1, &op, &err), op, &err);
-		add(&j, engine_op_connect(j.e, "f", "destination", -1, -1, &op, &err), op, &err);
+	add(&j, engine_op_connect(j.e, "o", "a.gain", -1, -1, &op, &err), &op, &err);
+	if (have_lcr) {
+		add(&j, engine_op_create(j.e, "LV2Node", "f", lcr, 1, &op, &err), &op, &err);
+		add(&j, engine_op_connect(j.e, "a", "f", -1, -1, &op, &err), &op, &err);
+		add(&j, engine_op_connect(j.e, "f", "destination", -1, -1, &op, &err), &op, &err);
 	}
 	run(&j);
 	assert_true(j.peak > 0.1f);
 	/* deleted on the render side, deactivated and freed here */
-	add(&j, engine_op_delete(j.e, "a", &op, &err), op, &err);
-	if (have_darc)
-		add(&j, engine_op_delete(j.e, "f", &op, &err), op, &err);
+	add(&j, engine_op_delete(j.e, "a", &op, &err), &op, &err);
+	if (have_lcr)
+		add(&j, engine_op_delete(j.e, "f", &op, &err), &op, &err);
 	run(&j);
 	engine_free(j.e);
 }
@@ -127,8 +128,8 @@ int main(void)
 		return 77;
 	}
 	pi->destroy(pi, false);
-	pi = lv2_instantiate(host, DARC, 48000, QUANTUM, &err);
-	have_darc = pi != NULL;
+	pi = lv2_instantiate(host, LCR, 48000, QUANTUM, &err);
+	have_lcr = pi != NULL;
 	if (pi)
 		pi->destroy(pi, false);
 	res = cmocka_run_group_tests(tests, NULL, NULL);
