@@ -126,6 +126,13 @@ static const struct command {
 	{ "top", ctl_top_main, "[--once]", "a live view of load, xruns, latency and sessions",
 	  "Refreshes a few times a second; q (or Ctrl-C) quits.\n"
 	  "  --once   print one view and exit (also when standard output is not a terminal)\n" },
+	{ "plugins", ctl_plugins_main, "[--all] [URI]",
+	  "list the LV2 plugins an LV2Node can host (no daemon)",
+	  "Lists the installed LV2 plugins ($LV2_PATH) an LV2Node can run: URI, name, audio\n"
+	  "input and output channels, and the params (control ports by symbol).  With URI, one\n"
+	  "plugin's params with their default, range and automation rate.  --json prints the\n"
+	  "same as JSON.\n"
+	  "  --all   the plugins an LV2Node cannot run too, with the reason\n" },
 	{ "render", render_main, "DOC.json -o OUT.wav [...]",
 	  "render a graph document to a WAV file, offline (no daemon)", NULL },
 };

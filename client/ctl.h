@@ -127,5 +127,6 @@ int ctl_wait_main(struct ctl *ctl, int argc, char **argv);
 int ctl_play_main(struct ctl *ctl, int argc, char **argv);		/* ctl-play.c */
 int ctl_watch_main(struct ctl *ctl, int argc, char **argv);		/* ctl-watch.c */
 int ctl_top_main(struct ctl *ctl, int argc, char **argv);
+int ctl_plugins_main(struct ctl *ctl, int argc, char **argv);	/* ctl-plugins.c */
 
 #endif

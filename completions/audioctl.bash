@@ -1,5 +1,6 @@
-# bash completion for audioctl(1): subcommands, options, Web Audio node types, and node
-# names asked of the running daemon (`audioctl ls --names`, silent when it is not running).
+# bash completion for audioctl(1): subcommands, options, Web Audio node types, node names
+# asked of the running daemon (`audioctl ls --names`, silent when it is not running), and the
+# installed LV2 plugins' URIs (`audioctl plugins`, for `plugins URI` and LV2Node's uri=).
 
 _audioctl_nodes()
 {
@@ -14,6 +15,22 @@ _audioctl_nodes()
 	audioctl "${global[@]}" ls --names 2>/dev/null
 }
 
+_audioctl_plugins()
+{
+	audioctl plugins 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
+# uri=URI of `create LV2Node`: URIs hold ':' (a word break), so complete the whole word and
+# trim what bash keeps before the last ':'
+_audioctl_uri()
+{
+	local word=$cur
+	type _get_comp_words_by_ref &>/dev/null && _get_comp_words_by_ref -n =: -c word
+	[[ $word == uri=* ]] || return
+	COMPREPLY=($(compgen -P uri= -W "$(_audioctl_plugins)" -- "${word#uri=}"))
+	type __ltrim_colon_completions &>/dev/null && __ltrim_colon_completions "$word"
+}
+
 _audioctl()
 {
 	local cur prev cmd i
@@ -23,10 +40,10 @@ _audioctl()
 	}
 	local commands="send create delete connect disconnect set param start stop buffer
 		free-buffer get analyser batch ls save load graph sync wait time stats sessions
-		close-session play watch top render help"
+		close-session play watch top plugins render help"
 	local types="AnalyserNode AudioBufferSourceNode BiquadFilterNode ChannelMergerNode
 		ChannelSplitterNode ConstantSourceNode ConvolverNode DelayNode
-		DynamicsCompressorNode GainNode IIRFilterNode OscillatorNode PannerNode
+		DynamicsCompressorNode GainNode IIRFilterNode LV2Node OscillatorNode PannerNode
 		StereoPannerNode WaveShaperNode"
 	local methods="value automationRate setValueAtTime linearRampToValueAtTime
 		exponentialRampToValueAtTime setTargetAtTime setValueCurveAtTime
@@ -70,6 +87,7 @@ _audioctl()
 		graph) opts+=" --dot" ;;
 		play) opts+=" --no-wait --loop --gain" ;;
 		top) opts+=" --once" ;;
+		plugins) opts+=" --all" ;;
 		render) opts+=" --output --probes --format --max-buffer-mb --quiet" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
@@ -78,7 +96,15 @@ _audioctl()
 
 	case $cmd in
 	help) ((n == 1)) && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
-	create) ((n == 1)) && COMPREPLY=($(compgen -W "$types" -- "$cur")) ;;
+	create)
+		if ((n == 1)); then
+			COMPREPLY=($(compgen -W "$types" -- "$cur"))
+		elif [[ ${COMP_WORDS[i + 1]} == LV2Node ]]; then
+			_audioctl_uri
+		fi ;;
+	plugins)
+		((n == 1)) && COMPREPLY=($(compgen -W "$(_audioctl_plugins)" -- "$cur"))
+		type __ltrim_colon_completions &>/dev/null && __ltrim_colon_completions "$cur" ;;
 	delete | get | start | stop | analyser | disconnect)
 		((n <= 2)) && COMPREPLY=($(compgen -W "$(_audioctl_nodes)" -- "$cur")) ;;
 	connect) COMPREPLY=($(compgen -W "$(_audioctl_nodes) destination" -- "$cur")) ;;

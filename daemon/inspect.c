@@ -63,8 +63,8 @@ int op_get(struct req *r)
 	}
 	json_object_object_add(res, "attributes", attrs);
 	params = json_object_new_object();
-	for (i = 0; i < n->kind->n_params; i++)
-		json_object_object_add(params, n->kind->params[i].name, json_object_new_double(
+	for (i = 0; i < n->n_params; i++)
+		json_object_object_add(params, n->param_descs[i].name, json_object_new_double(
 			atomic_load_explicit(&n->params[i].last, memory_order_relaxed)));
 	json_object_object_add(res, "params", params);
 	req_ok(r, res);

@@ -99,6 +99,7 @@ static int load_try(struct req *r, struct json_object *doc, struct error *err)
 	if (e == NULL)
 		return -1;
 	engine_set_hrtf_loader(e, hrtf_cache_get, &r->s->hrtf);
+	engine_set_plugin_host(e, lv2_instantiate, r->s->lv2);
 	engine_batch_begin(e);
 	res = document_build(e, doc, &env, emit_op, &x, err);
 	if (res == 0 && engine_batch_end(e, &op, err) == 0 && op)

@@ -862,6 +862,14 @@ static struct server *server_init(const struct server_config *cfg, struct core *
 	}
 	s->hrtf.path = cfg->hrtf;
 	engine_set_hrtf_loader(core_engine(core), hrtf_cache_get, &s->hrtf);
+	s->lv2 = lv2_host_new();
+	if (s->lv2 == NULL) {
+		err_set(err, ERR_INTERNAL, "out of memory");
+		decode_free(s->decode);
+		free(s);
+		return NULL;
+	}
+	engine_set_plugin_host(core_engine(core), lv2_instantiate, s->lv2);
 	/* what each node kind costs to render here, for the render load quotas */
 	s->costs = cost_measure(engine_sample_rate(core_engine(core)),
 				engine_channels(core_engine(core)));
@@ -939,6 +947,7 @@ void server_free(struct server *s)
 	decode_free(s->decode);
 	cost_free(s->costs);
 	hrtf_cache_fini(&s->hrtf);	/* the engine keeps its own reference */
+	lv2_host_unref(s->lv2);		/* each plugin instance keeps one */
 	/* the nodes go with the engine; buffers are ours */
 	session_collect(s, true);
 	if (s->listen_fd >= 0)

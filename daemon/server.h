@@ -12,6 +12,7 @@
 
 #include "engine/error.h"
 #include "protocol/hrtf.h"
+#include "protocol/lv2.h"
 
 struct core;
 struct cost_table;
@@ -169,6 +170,7 @@ struct server {
 	struct cost_table *costs;	/* per node kind, measured at startup */
 	struct persist *persist;	/* NULL: sessions are not kept across restarts */
 	struct hrtf_cache hrtf;		/* HRTF panners' filters, read on first use */
+	struct lv2_host *lv2;		/* LV2Nodes' plugins, read on first use */
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
 	struct client *clients;

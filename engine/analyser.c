@@ -225,7 +225,8 @@ static int fft_size_set(struct analyser *a, double d, struct error *err)
 	uint32_t n;
 
 	/* in range before it is converted: a negative double to unsigned is undefined */
-	if (d != floor(d) || d < 32 || d > MAX_FFT || ((n = (uint32_t)d) & (n - 1)) != 0)
+	n = d != floor(d) || d < 32 || d > MAX_FFT ? 3 : (uint32_t)d;
+	if ((n & (n - 1)) != 0)
 		return err_set(err, ERR_INDEX_SIZE,
 			       "fftSize: %g is not a power of two in 32..%d", d, MAX_FFT);
 	if (n == a->fft_size && a->plan)

@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "hrtf.h"
 #include "node.h"
+#include "plugin.h"
 
 #define EVENT_CAP 1024	/* power of two */
 
@@ -74,6 +75,9 @@ struct engine {
 	struct hrtf_set *(*hrtf_load)(void *data, double rate, struct error *err);
 	void *hrtf_data;
 	struct hrtf_set *hrtf;
+	/* LV2Nodes' plugins: instantiated by the maker's host (plugin.h) */
+	plugin_instantiate_fn plugin_new;
+	void *plugin_data;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
 
@@ -116,6 +120,23 @@ struct hrtf_set *engine_hrtf(struct engine *e, struct error *err)
 	if (e->hrtf == NULL && (e->hrtf = e->hrtf_load(e->hrtf_data, e->sample_rate, err)) == NULL)
 		return NULL;
 	return hrtf_set_ref(e->hrtf);
+}
+
+void engine_set_plugin_host(struct engine *e, plugin_instantiate_fn instantiate, void *data)
+{
+	e->plugin_new = instantiate;
+	e->plugin_data = data;
+}
+
+struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *uri,
+						  struct error *err)
+{
+	if (e->plugin_new == NULL) {
+		err_set(err, ERR_NOT_SUPPORTED, "LV2Node needs an LV2 plugin host, and this "
+			"context has none (audiod built without lilv?)");
+		return NULL;
+	}
+	return e->plugin_new(e->plugin_data, uri, e->sample_rate, QUANTUM, err);
 }
 
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
@@ -447,7 +468,7 @@ void engine_foreach_connection(struct engine *e,
 	for (x = e->graph.edges; x; x = x->next)
 		if (x->until == FRAME_NEVER)
 			fn(x->src, x->output, x->dst, x->input,
-			   x->param >= 0 ? x->dst->kind->params[x->param].name : NULL, data);
+			   x->param >= 0 ? x->dst->param_descs[x->param].name : NULL, data);
 }
 
 struct node *engine_destination(struct engine *e)
@@ -501,14 +522,14 @@ static int find_param(struct engine *e, const char *target, struct node **np, in
 	n = find_node(e, node_name, err);
 	if (n == NULL)
 		return -1;
-	for (i = 0; i < n->kind->n_params; i++) {
-		if (strcmp(n->kind->params[i].name, dot + 1) == 0) {
+	for (i = 0; i < n->n_params; i++) {
+		if (strcmp(n->param_descs[i].name, dot + 1) == 0) {
 			*np = n;
 			*pi = (int)i;
 			return 0;
 		}
 		if (i < 64)
-			names[i] = n->kind->params[i].name;
+			names[i] = n->param_descs[i].name;
 	}
 	{
 		const char *hint = err_suggest(dot + 1, names, (int)(i < 64 ? i : 64));
@@ -1355,7 +1376,7 @@ static void mix_input(struct bus *in, const struct chan_cfg *cfg, const struct p
 static bool compute_params(struct engine *e, struct node *n, const struct plan_input *pis,
 			   uint64_t frame)
 {
-	const uint32_t np = n->kind->n_params;
+	const uint32_t np = n->n_params;
 	bool still = true;
 	uint32_t i, j;
 

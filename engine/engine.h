@@ -48,6 +48,18 @@ void engine_set_hrtf_loader(struct engine *e,
 /* control: the engine's set, one more reference for the caller; NULL with err set */
 struct hrtf_set *engine_hrtf(struct engine *e, struct error *err);
 
+/* where LV2Nodes get their plugins (plugin.h): instantiate(data, uri, rate, block, err) is
+ * called on the control side for each one made.  without a host, LV2Node is not_supported. */
+struct plugin_instance;
+void engine_set_plugin_host(struct engine *e,
+			    struct plugin_instance *(*instantiate)(void *data, const char *uri,
+								   double rate, uint32_t block,
+								   struct error *err),
+			    void *data);
+/* control: a new instance from the engine's host; NULL with err set */
+struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *uri,
+						  struct error *err);
+
 double engine_sample_rate(const struct engine *e);
 uint32_t engine_channels(const struct engine *e);
 /* render side: the first frame of the next quantum; control side may read it (atomic) */

@@ -319,7 +319,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	/* one block: plan, entries, per-entry input lists, source pointers */
 	bytes = sizeof(*plan) + nv * sizeof(struct plan_entry) + (nv + 63) / 64 * sizeof(uint64_t);
 	for (i = 0; i < n; i++)
-		bytes += (by_index[i]->n_inputs + by_index[i]->kind->n_params) *
+		bytes += (by_index[i]->n_inputs + by_index[i]->n_params) *
 			 sizeof(struct plan_input);
 	bytes += (n_edges + 1) * sizeof(struct plan_src);
 	mem = calloc(1, bytes);
@@ -350,7 +350,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 		}
 		if (pe->phase != PHASE_WRITE) {
 			pe->params = (struct plan_input *)mem;
-			mem += x->kind->n_params * sizeof(struct plan_input);
+			mem += x->n_params * sizeof(struct plan_input);
 			param_entry[x->plan_index] = k;
 		}
 	}
@@ -370,7 +370,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 			mem += pe->inputs[j].n * sizeof(struct plan_src);
 			pe->inputs[j].n = 0;
 		}
-		for (j = 0; pe->params && j < pe->node->kind->n_params; j++) {
+		for (j = 0; pe->params && j < pe->node->n_params; j++) {
 			pe->params[j].srcs = (struct plan_src *)mem;
 			mem += pe->params[j].n * sizeof(struct plan_src);
 			pe->params[j].n = 0;

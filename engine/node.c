@@ -65,8 +65,8 @@ int node_bad_option(struct node *n, const char *opt, const char *const *valid, s
 
 	for (i = 0; valid && valid[i] && k < 48; i++)
 		cand[k++] = valid[i];
-	for (i = 0; i < n->kind->n_params && k < 60; i++)
-		cand[k++] = n->kind->params[i].name;
+	for (i = 0; i < n->n_params && k < 60; i++)
+		cand[k++] = n->param_descs[i].name;
 	cand[k++] = "channelCount";
 	cand[k++] = "channelCountMode";
 	cand[k++] = "channelInterpretation";
@@ -81,8 +81,8 @@ struct param *node_param(struct node *n, const char *name)
 {
 	uint32_t i;
 
-	for (i = 0; i < n->kind->n_params; i++)
-		if (strcmp(n->kind->params[i].name, name) == 0)
+	for (i = 0; i < n->n_params; i++)
+		if (strcmp(n->param_descs[i].name, name) == 0)
 			return &n->params[i];
 	return NULL;
 }
@@ -207,15 +207,19 @@ struct node *node_new(struct engine *e, const struct node_kind *kind, const char
 	n->sched.stop = INFINITY;
 	n->sched.duration = INFINITY;
 	n->until = UINT64_MAX;	/* FRAME_NEVER: alive */
+	n->param_descs = kind->params;
+	n->n_params = kind->n_params;
 	if (n->name == NULL)
 		goto error_oom;
-	if (kind->n_params) {
-		n->params = zalloc_aligned(kind->n_params * sizeof(*n->params));
+	if (kind->describe && kind->describe(n, opts, n_opts, err) < 0)
+		goto error;
+	if (n->n_params) {
+		n->params = zalloc_aligned(n->n_params * sizeof(*n->params));
 		if (n->params == NULL)
 			goto error_oom;
 	}
-	for (i = 0; i < kind->n_params; i++)
-		if (param_init(&n->params[i], &kind->params[i], kind->params[i].def) < 0)
+	for (i = 0; i < n->n_params; i++)
+		if (param_init(&n->params[i], &n->param_descs[i], n->param_descs[i].def) < 0)
 			goto error_oom;
 
 	rest = calloc(n_opts ? n_opts : 1, sizeof(*rest));
@@ -277,7 +281,7 @@ void node_free(struct node *n)
 		bus_fini(&n->in[i]);
 	for (i = 0; n->out && i < n->n_outputs; i++)
 		bus_fini(&n->out[i]);
-	for (i = 0; n->params && i < n->kind->n_params; i++)
+	for (i = 0; n->params && i < n->n_params; i++)
 		param_fini(&n->params[i]);
 	free(n->in);
 	free(n->out);

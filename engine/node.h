@@ -51,7 +51,7 @@ struct node_kind {
 	uint32_t channel_count;		/* defaults for channelCount, mode, interpretation */
 	enum count_mode count_mode;
 	enum interp interp;
-	const struct param_desc *params;
+	const struct param_desc *params;	/* every node's, unless describe gives its own */
 	uint32_t n_params;
 	const struct attr_desc *attrs;
 	uint32_t n_attrs;
@@ -63,6 +63,13 @@ struct node_kind {
 					 * channel count and leave no state: the engine skips
 					 * params and process then */
 
+	/* control, optional, for kinds whose params depend on an option (LV2Node: the plugin's
+	 * ports): called first with every option, before params and channel options are taken.
+	 * may set n->param_descs and n->n_params (the kind frees them in fini), n->n_inputs,
+	 * n->n_outputs and n->cfg_model (the defaults the options then override).  the options
+	 * that are neither params nor channel options still go to init after. */
+	int (*describe)(struct node *n, const struct option *opts, size_t n_opts,
+			struct error *err);
 	/* control: handle the kind's own options (params and channel options are done);
 	 * reject unknown names with node_bad_option().  may set n->n_inputs/n_outputs. */
 	int (*init)(struct node *n, const struct option *opts, size_t n_opts, struct error *err);
@@ -123,7 +130,9 @@ struct node {
 	uint32_t n_inputs, n_outputs;
 	struct bus *in;			/* render: mixed input per input */
 	struct bus *out;		/* render: output per output */
-	struct param *params;		/* kind->n_params, in kind->params order */
+	const struct param_desc *param_descs;	/* kind->params, or the instance's (describe) */
+	uint32_t n_params;
+	struct param *params;		/* n_params, in param_descs order */
 
 	struct sched sched;
 

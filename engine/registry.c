@@ -9,6 +9,7 @@ extern const struct node_kind destination_kind, gain_kind, constant_kind, splitt
 extern const struct node_kind convolver_kind, analyser_kind;
 
 extern const struct node_kind panner_kind, compressor_kind;
+extern const struct node_kind lv2_kind;
 
 const struct node_kind *const node_kinds[] = {
 	&destination_kind,
@@ -25,6 +26,7 @@ const struct node_kind *const node_kinds[] = {
 	&iir_kind,
 	&waveshaper_kind,
 	&convolver_kind, &analyser_kind,
+	&lv2_kind,
 };
 
 const int node_kinds_count = (int)(sizeof(node_kinds) / sizeof(node_kinds[0]));

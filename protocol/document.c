@@ -20,6 +20,7 @@
 #include "protocol/denormal.h"
 #include "protocol/document.h"
 #include "protocol/hrtf.h"
+#include "protocol/lv2.h"
 #include "protocol/jsonstrict.h"
 
 #define DOC_MIN_RATE 8000.0
@@ -55,6 +56,7 @@ struct document {
 	struct json_object *root;	/* held: events and probes point into it */
 	struct codec_env env;
 	struct hrtf_cache hrtf;		/* HRTF panners' filters: $AUDIOD_HRTF_SOFA or default */
+	struct lv2_host *lv2;		/* LV2Nodes' plugins, read on first use */
 
 	struct doc_buffer *buffers;
 	size_t n_buffers;
@@ -632,6 +634,11 @@ struct document *document_load_json(struct json_object *doc, const char *base_di
 	if (d->e == NULL)
 		goto fail;
 	engine_set_hrtf_loader(d->e, hrtf_cache_get, &d->hrtf);
+	if ((d->lv2 = lv2_host_new()) == NULL) {
+		oom(err);
+		goto fail;
+	}
+	engine_set_plugin_host(d->e, lv2_instantiate, d->lv2);
 	/* the order §6 gives: buffers, nodes (options, props, params), the listener,
 	 * connections, then start/stop; events and probes are checked now, applied later */
 	if (load_buffers(d, base_dir, err) < 0)
@@ -763,6 +770,7 @@ void document_free(struct document *d)
 	if (d->e)
 		engine_free(d->e);
 	hrtf_cache_fini(&d->hrtf);
+	lv2_host_unref(d->lv2);
 	for (i = 0; i < d->n_buffers; i++)
 		audio_buffer_unref(d->buffers[i].buf);
 	free(d->buffers);

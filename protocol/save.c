@@ -62,7 +62,7 @@ static void save_call(void *data, const char *method, const double *args, size_t
 static void save_params(struct save *sv, struct node *n, struct json_object *options,
 			struct json_object *params)
 {
-	for (uint32_t i = 0; i < n->kind->n_params; i++) {
+	for (uint32_t i = 0; i < n->n_params; i++) {
 		struct param *p = &n->params[i];
 
 		if (options && p->intrinsic != p->desc->def)
@@ -167,6 +167,9 @@ static void save_option(void *data, const char *name, const struct value *v)
 	switch (v->type) {
 	case VALUE_NUMBER:
 		j = json_object_new_double(v->num);
+		break;
+	case VALUE_STRING:
+		j = json_object_new_string(v->str);
 		break;
 	case VALUE_ARRAY:
 		j = json_object_new_array_ext((int)v->arr.n);

@@ -96,7 +96,7 @@ static void rig_render(struct rig *r)
 		struct render_ctx ctx = { frame, frame / RATE, RATE, r->e };
 		const struct bus *b = &r->n->out[0];
 
-		for (uint32_t p = 0; p < r->n->kind->n_params; p++)
+		for (uint32_t p = 0; p < r->n->n_params; p++)
 			param_compute(&r->n->params[p], frame, RATE, NULL);
 		r->n->kind->process(r->n, &ctx);
 		r->channels[q] = b->channels;

@@ -8,6 +8,7 @@ packages=(
 	libjson-c-dev libcmocka-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
 	libpipewire-0.3-dev libspa-0.2-dev pipewire pipewire-bin wireplumber
 	libsystemd-dev systemd sox libmysofa-dev libmysofa1 graphviz python3 strace
+	liblilv-dev swh-lv2 x42-plugins
 )
 
 missing=()
