@@ -14,7 +14,6 @@
 #include <pipewire/pipewire.h>
 
 #include "core.h"
-#include "demo.h"
 #include "engine/engine.h"
 #include "log.h"
 #include "notify.h"
@@ -199,7 +198,7 @@ int main(int argc, char **argv)
 	} else if ((srv = server_new(&o.server, c, listen_fd, &err)) == NULL) {
 		log_error("%s", err.msg);
 		res = -1;
-	} else if (!o.demo || (res = demo_start(c)) == 0) {
+	} else {
 		persist = o.no_persist ? NULL : persist_new(o.state_dir);
 		srv->persist = persist;
 		persist_restore(persist, srv);

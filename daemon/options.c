@@ -54,7 +54,6 @@ static void usage(FILE *f)
 	      "  --no-persist       keep no session across restarts\n"
 	      "  --config FILE      read options from FILE (default:\n"
 	      "                     $XDG_CONFIG_HOME/audiod/audiod.conf, if it exists)\n"
-	      "  --demo             play a 440 Hz sine at gain 0.2\n"
 	      "  -v, --verbose      debug messages\n"
 	      "  -q, --quiet        warnings and errors only\n"
 	      "  -h, --help         this text\n"
@@ -94,7 +93,7 @@ static int parse_share(const char *s, const char *name, double *out)
 }
 
 enum { OPT_RATE = 256, OPT_CHANNELS, OPT_LATENCY, OPT_LEAD, OPT_LEAD_MAX, OPT_PRIORITY,
-       OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_DEMO, OPT_VERSION, OPT_SELFTEST,
+       OPT_TARGET, OPT_NODE_NAME, OPT_AUTO_PORTS, OPT_VERSION, OPT_SELFTEST,
        OPT_SOCKET, OPT_QUEUE, OPT_MAX_CLIENTS, OPT_MAX_NODES, OPT_MAX_BUFFER, OPT_MAX_LINE,
        OPT_MAX_QUEUED, OPT_MAX_HELD, OPT_MAX_HELD_TOTAL, OPT_MAX_BUFFER_TOTAL, OPT_MAX_HELD_MB,
        OPT_MAX_HELD_TOTAL_MB, OPT_MAX_EVENTS, OPT_MAX_POINTS, OPT_MAX_BACKLOG, OPT_MAX_SESSIONS,
@@ -111,7 +110,6 @@ static const struct option long_options[] = {
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
 	{ "auto-ports", no_argument, NULL, OPT_AUTO_PORTS },
-	{ "demo", no_argument, NULL, OPT_DEMO },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
@@ -224,7 +222,6 @@ static int parse_one(struct options *o, int c)
 	case OPT_TARGET: cc->target = optarg; return 0;
 	case OPT_NODE_NAME: cc->node_name = optarg; return 0;
 	case OPT_AUTO_PORTS: cc->auto_port_config = true; return 0;
-	case OPT_DEMO: o->demo = true; return 0;
 	case OPT_SOCKET: o->server.socket = optarg; return 0;
 	case OPT_QUEUE: return parse_uint(optarg, "queue", 1u << 20, &cc->queue);
 	case OPT_IDLE_SUSPEND:
@@ -300,7 +297,7 @@ static char *trim(char *s)
  * "--key=value" arguments, parsed like the command line, which comes after and wins */
 static int parse_config(struct options *o, const char *path, bool must)
 {
-	static const char *const refused[] = { "config", "help", "version", "demo",
+	static const char *const refused[] = { "config", "help", "version",
 					       "rtcheck-selftest" };
 	char line[1024];
 	int lineno = 0, res = 0;

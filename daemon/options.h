@@ -12,7 +12,6 @@ struct options {
 	struct core_config core;
 	struct server_config server;
 	enum log_level level;
-	bool demo;
 	bool rtcheck_selftest;
 	const char *state_dir;	/* persistent sessions; NULL: $XDG_STATE_HOME/audiod/sessions */
 	bool no_persist;	/* keep no session across restarts */

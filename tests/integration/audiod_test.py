@@ -221,11 +221,23 @@ def fail(msg):
 
 def main(argv):
     """the command line for shell tests"""
-    usage = "usage: audiod_test.py wait-heard FRAME [SINCE] | wait-rendered FRAMES"
-    if len(argv) < 2:
+    usage = ("usage: audiod_test.py wait-heard FRAME [SINCE] | wait-rendered FRAMES | "
+             "tone")
+    if len(argv) < 1 or (len(argv) < 2 and argv[0] != "tone"):
         fail(usage)
     c = Client()
-    if argv[0] == "wait-heard":
+    if argv[0] == "tone":
+        # the test tone, as a client sends it: 440 Hz at gain 0.2 on the output, kept by
+        # the session "default" after this client leaves
+        r = c.ok("batch", commands=[
+            {"op": "create", "type": "OscillatorNode", "id": "osc",
+             "options": {"frequency": 440}},
+            {"op": "create", "type": "GainNode", "id": "gain", "options": {"gain": 0.2}},
+            {"op": "connect", "from": "osc", "to": "gain"},
+            {"op": "connect", "from": "gain", "to": "destination"},
+            {"op": "start", "id": "osc"}])
+        c.ok("sync")
+    elif argv[0] == "wait-heard":
         r = c.wait_heard(int(argv[1]), since=int(argv[2]) if len(argv) > 2 else None)
     elif argv[0] == "wait-rendered":
         r = c.wait_rendered(int(argv[1]))

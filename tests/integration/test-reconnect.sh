@@ -1,5 +1,5 @@
 #!/bin/sh
-# integration: audiod survives PipeWire going away.  with audiod --demo playing, the server
+# integration: audiod survives PipeWire going away.  with audiod playing a client's tone, the server
 # (and WirePlumber) is killed; once audiod has logged that PipeWire is gone (a reconnection
 # attempt failed) and is still running, the server is started again; audiod must retry,
 # rebuild its stream, and play the 440 Hz tone again (1.5 s recorded once its new stream is
@@ -18,11 +18,15 @@ fail() {
 	exit 1
 }
 
-"$AUDIOD" --demo --socket "$PW_ENV/audiod.sock" --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 \
+export AUDIOD_SOCKET="$PW_ENV/audiod.sock"
+"$AUDIOD" --socket "$AUDIOD_SOCKET" --no-persist --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 \
 	</dev/null &
 AUDIOD_PID=$!
 pw_env_track "$AUDIOD_PID"
 pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 || fail "audiod never started playing"
+pw_env_wait "test -S '$AUDIOD_SOCKET'" 600 || fail "audiod never listened"
+pw_env_run python3 "$(dirname "$0")/audiod_test.py" tone ||
+	fail "the tone's graph was refused"
 
 pw_env_kill_server
 pw_env_wait "grep -q 'pipewire is gone' '$PW_ENV/audiod.log'" 600 ||

@@ -3,7 +3,7 @@
 # aborts when its render thread or PipeWire process callback allocates, frees or locks.
 # 1. the interposer is live in the binary and reaches shared libraries: --rtcheck-selftest
 #    marks the main thread and calls into libpipewire, which allocates: it must abort.
-# 2. audiod --demo renders 5 s of audio (its `time` frame, polled) at a small quantum (64
+# 2. audiod, playing a client's tone, renders 5 s of audio (its `time` frame, polled) at a small quantum (64
 #    frames, many callbacks) against a private PipeWire, then exits cleanly on SIGTERM: no
 #    violation happened.
 # usage: test-rtcheck-daemon.sh AUDIOD [ignored]
@@ -27,12 +27,13 @@ grep -q 'rtcheck: .* called on a real-time thread' "$PW_ENV/audiod.log" ||
 	fail "selftest: no rtcheck message"
 echo "selftest aborted as it should"
 
-"$AUDIOD" --demo --socket "$AUDIOD_SOCKET" --latency 64 --lead 128 -v \
+"$AUDIOD" --socket "$AUDIOD_SOCKET" --no-persist --latency 64 --lead 128 -v \
 	>"$PW_ENV/audiod.log" 2>&1 </dev/null &
 AUDIOD_PID=$!
 pw_env_track "$AUDIOD_PID"
 pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 || fail "audiod never started playing"
 pw_env_wait "test -S '$AUDIOD_SOCKET'" 600 || fail "audiod never listened"
+pw_env_run python3 "$(dirname "$0")/audiod_test.py" tone || fail "the tone's graph was refused"
 pw_env_run python3 "$(dirname "$0")/audiod_test.py" wait-rendered $((5 * 48000)) ||
 	fail "audiod did not render 5 s (rtcheck abort?)"
 pw_env_alive "$AUDIOD_PID" || fail "audiod died (rtcheck abort?)"

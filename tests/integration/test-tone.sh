@@ -1,5 +1,5 @@
 #!/bin/sh
-# integration: audiod --demo against a private PipeWire plays a 440 Hz sine at amplitude 0.2
+# integration: audiod against a private PipeWire plays the 440 Hz sine at amplitude 0.2 a client asks for
 # (Oscillator -> Gain 0.2 -> destination).  once audiod's stream is linked to the sink, the
 # sink's monitor is recorded with pw-record until the file holds 3 s more than when the
 # recorder was confirmed capturing; checks frequency (±0.5 Hz), level (±0.1 dB), steadiness
@@ -23,11 +23,15 @@ fail() {
 
 # quantum 1024 (PipeWire's default): on a busy 2-core machine shared with other real-time
 # clients, smaller quanta occasionally lose a graph cycle, which is PipeWire's doing, not ours
-"$AUDIOD" --demo --socket "$PW_ENV/audiod.sock" --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 \
+export AUDIOD_SOCKET="$PW_ENV/audiod.sock"
+"$AUDIOD" --socket "$AUDIOD_SOCKET" --no-persist --latency 1024 -v >"$PW_ENV/audiod.log" 2>&1 \
 	</dev/null &
 AUDIOD_PID=$!
 pw_env_track "$AUDIOD_PID"
 pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 || fail "audiod never started playing"
+pw_env_wait "test -S '$AUDIOD_SOCKET'" 600 || fail "audiod never listened"
+pw_env_run python3 "$(dirname "$0")/audiod_test.py" tone ||
+	fail "the tone's graph was refused"
 pw_env_wait "pw_env_linked audiod:output_ test-sink:playback_" 600 ||
 	fail "audiod's stream was not linked to test-sink"
 
