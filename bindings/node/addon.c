@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <samplerate.h>
 #include <sndfile.h>
@@ -987,6 +988,118 @@ static napi_value engine_render_js(napi_env env, napi_callback_info info)
 	return undefined(env);
 }
 
+/* --- output channels ------------------------------------------------------------------------ */
+
+/* a mapping holding one output channel */
+struct mapping {
+	void *base;
+	size_t size;
+};
+
+/* the module's state (napi instance data, main thread): output mappings whose arrays were
+ * collected, kept for the next renders.  pages touched once are cheap to write again, while
+ * fresh ones cost a fault each, which on a virtual machine can take longer than the render */
+#define POOL_MAX 8
+struct addon_state {
+	struct mapping *pool[POOL_MAX];
+	size_t n_pool;
+};
+
+static void state_free(napi_env env, void *data, void *hint)
+{
+	struct addon_state *st = data;
+	size_t i;
+
+	(void)env;
+	(void)hint;
+	for (i = 0; i < st->n_pool; i++) {
+		munmap(st->pool[i]->base, st->pool[i]->size);
+		free(st->pool[i]);
+	}
+	free(st);
+}
+
+static void channel_finalize(napi_env env, void *data, void *hint)
+{
+	struct addon_state *st = NULL;
+	struct mapping *m = hint;
+
+	(void)data;
+	napi_adjust_external_memory(env, -(int64_t)m->size, NULL);
+	if (napi_get_instance_data(env, (void **)&st) == napi_ok && st && st->n_pool < POOL_MAX) {
+		st->pool[st->n_pool++] = m;
+		return;
+	}
+	munmap(m->base, m->size);
+	free(m);
+}
+
+/* a mapping of at least size bytes: a pooled one not much larger, or a fresh one advised
+ * for huge pages (as document_alloc_output does for audioctl render) */
+static struct mapping *mapping_get(napi_env env, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	struct addon_state *st = NULL;
+	struct mapping *m;
+	size_t i;
+
+	if (napi_get_instance_data(env, (void **)&st) == napi_ok && st) {
+		for (i = 0; i < st->n_pool; i++) {
+			m = st->pool[i];
+			if (m->size >= size && m->size <= 2 * size) {
+				st->pool[i] = st->pool[--st->n_pool];
+				return m;
+			}
+		}
+	}
+	m = malloc(sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->size = size;
+	m->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->base == MAP_FAILED) {
+		free(m);
+		return NULL;
+	}
+	madvise((void *)(((uintptr_t)m->base + huge - 1) & ~(uintptr_t)(huge - 1)), size - huge,
+		MADV_HUGEPAGE);
+	return m;
+}
+
+/* channel(frames): a Float32Array for a render's output, whose contents are undefined until
+ * the render has written them (it writes every frame).  long renders write hundreds of MB
+ * once: see struct addon_state.  where external memory is not allowed, a plain array. */
+static napi_value make_channel(napi_env env, napi_callback_info info)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t argc = 1, bytes;
+	napi_value argv[1], ab, r;
+	struct mapping *m;
+	double frames;
+	void *p;
+
+	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (argc < 1 || !get_double(env, argv[0], &frames))
+		return NULL;
+	if (!(frames >= 1 && frames <= (double)(SIZE_MAX / sizeof(float) / 2)))
+		return throw_type(env, "channel: bad length");
+	bytes = (size_t)frames * sizeof(float);
+	if (bytes >= huge && (m = mapping_get(env, (bytes + huge - 1) / huge * huge + huge))) {
+		p = (void *)(((uintptr_t)m->base + huge - 1) & ~(uintptr_t)(huge - 1));
+		if (napi_create_external_arraybuffer(env, p, bytes, channel_finalize, m,
+						     &ab) == napi_ok) {
+			napi_adjust_external_memory(env, (int64_t)m->size, NULL);
+			goto wrap;
+		}
+		munmap(m->base, m->size);
+		free(m);
+	}
+	CHECK(env, napi_create_arraybuffer(env, bytes, &p, &ab));
+wrap:
+	CHECK(env, napi_create_typedarray(env, napi_float32_array, (size_t)frames, ab, 0, &r));
+	return r;
+}
+
 /* --- AudioBuffer and PeriodicWave handles ---------------------------------------------------- */
 
 static void buffer_finalize(napi_env env, void *data, void *hint)
@@ -1352,12 +1465,16 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "render", NULL, engine_render_js, NULL, NULL, NULL, napi_default, NULL },
 	};
 	napi_property_descriptor fns[] = {
+		{ "channel", NULL, make_channel, NULL, NULL, NULL, napi_default, NULL },
 		{ "buffer", NULL, make_buffer, NULL, NULL, NULL, napi_default, NULL },
 		{ "wave", NULL, make_wave, NULL, NULL, NULL, napi_default, NULL },
 		{ "decode", NULL, decode, NULL, NULL, NULL, napi_default, NULL },
 	};
+	struct addon_state *st = calloc(1, sizeof(*st));
 	napi_value cls;
 
+	if (st && napi_set_instance_data(env, st, state_free, NULL) != napi_ok)
+		free(st);
 	if (napi_define_class(env, "Engine", NAPI_AUTO_LENGTH, engine_ctor, NULL,
 			      sizeof(methods) / sizeof(methods[0]), methods, &cls) != napi_ok ||
 	    napi_set_named_property(env, exports, "Engine", cls) != napi_ok ||

@@ -1116,8 +1116,10 @@ class OfflineAudioContext extends BaseAudioContext {
 			return Promise.reject(domError('InvalidStateError',
 						       'startRendering: already called'));
 		this._started = true;
+		const data = Array.from({ length: this._channels }, () => addon.channel(this._length));
 		this._buffer = new AudioBuffer({ numberOfChannels: this._channels,
-						 length: this._length, sampleRate: this._rate });
+						 length: this._length, sampleRate: this._rate,
+						 [kInternal]: data });
 		return new Promise((resolve, reject) => {
 			this._done = { resolve, reject };
 			this._setState('running');
