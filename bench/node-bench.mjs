@@ -11,7 +11,8 @@
 // $NWAA_MODULES) holds node-web-audio-api (installed outside the repo; without it that
 // column is left out).  each document is rebuilt as Web Audio calls by webaudio-doc.mjs and
 // only startRendering() is timed, as bench.c times only document_render.  the three are
-// timed one after the other per case (never at once), median of K runs each.
+// timed one after the other per case (never at once), median of K runs each; the engine
+// and the package take turns run by run, so both see the same load.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,18 +65,36 @@ async function settle() {
 	}
 }
 
+// one run: ms of startRendering()
+async function timeApiOnce(api, doc, dir) {
+	await settle();
+	const ctx = await build(api, doc, dir);
+	const t0 = performance.now();
+	await ctx.startRendering();
+	return performance.now() - t0;
+}
+
 // a warm-up run, then the median of `runs`
 async function timeApi(api, path, runs) {
 	const doc = JSON.parse(readFileSync(path, 'utf8')), t = [];
 	for (let r = -1; r < runs; r++) {
-		await settle();
-		const ctx = await build(api, doc, dirname(path));
-		const t0 = performance.now();
-		await ctx.startRendering();
+		const ms = await timeApiOnce(api, doc, dirname(path));
 		if (r >= 0)
-			t.push(performance.now() - t0);
+			t.push(ms);
 	}
 	return median(t);
+}
+
+// the engine (bench/bench, one run each) and this package, run for run in turn so that both
+// see the same machine load: [engine ms, node ms], medians
+async function timeEngineAndNode(o, id, api, path) {
+	const doc = JSON.parse(readFileSync(path, 'utf8')), te = [], tn = [];
+	await timeApiOnce(api, doc, dirname(path));
+	for (let r = 0; r < o.runs; r++) {
+		te.push(timeEngine(o, id, 1));
+		tn.push(await timeApiOnce(api, doc, dirname(path)));
+	}
+	return [median(te), median(tn)];
 }
 
 // the whole `audioctl render DOC -o WAV` command (load, render, write), wall time
@@ -93,9 +112,9 @@ function timeAudioctl(o, path, runs) {
 }
 
 // the engine's own figure: bench/bench's median of document_render for one case
-function timeEngine(o, id) {
+function timeEngine(o, id, runs) {
 	const r = spawnSync(join(o.build, 'bench', 'bench'),
-			    ['--dir', o.dir, '--case', String(id), '--runs', String(o.runs)],
+			    ['--dir', o.dir, '--case', String(id), '--runs', String(runs)],
 			    { encoding: 'utf8' });
 	const line = (r.stdout || '').split('\n').find((l) => new RegExp(`^\\s*${id}\\s{2}`).test(l));
 	if (!line)
@@ -127,9 +146,8 @@ async function main() {
 		if (o.only && c.id !== o.only)
 			continue;
 		const path = join(o.dir, c.file);
-		const engine = timeEngine(o, c.id);
+		const [engine, node] = await timeEngineAndNode(o, c.id, audiod, path);
 		const actl = timeAudioctl(o, path, Math.min(o.runs, 3));
-		const node = await timeApi(audiod, path, o.runs);
 		let ms = NaN;
 		if (nwaa) {
 			try {

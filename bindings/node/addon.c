@@ -17,6 +17,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <poll.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <samplerate.h>
 #include <sndfile.h>
@@ -1438,6 +1445,112 @@ static napi_value decode(napi_env env, napi_callback_info info)
 	return undefined(env);
 }
 
+/* --- the daemon's socket (AudioContext) ------------------------------------------------------ */
+
+#define LINE_MAX_LEN 65536
+
+/* one line (without its newline) into buf, waiting at most until deadline (CLOCK_MONOTONIC
+ * ms); reads byte by byte so nothing after the line is taken from the socket */
+static int read_line(int fd, char *buf, size_t size, int64_t deadline)
+{
+	size_t n = 0;
+	struct timespec ts;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t now;
+		ssize_t r;
+		char ch;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) <= 0)
+			continue;
+		r = read(fd, &ch, 1);
+		if (r == 0)
+			return -ECONNRESET;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		if (ch == '\n') {
+			buf[n] = '\0';
+			return 0;
+		}
+		if (n + 1 < size)
+			buf[n++] = ch;
+	}
+}
+
+/* liveConnect(path, requests: string[], timeoutMs): connects to the daemon, reads its hello,
+ * sends each request line and reads its reply, all before returning (an AudioContext knows
+ * its sample rate when its constructor returns).  returns [fd, hello, reply...]; the caller
+ * hands fd to a net.Socket.  throws Error with code "io" when the daemon cannot be reached. */
+static napi_value live_connect(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3, len;
+	napi_value argv[3], r, x;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct error err = { 0 };
+	struct timespec ts;
+	uint32_t n, i;
+	double timeout;
+	int64_t deadline;
+	char *line = NULL;
+	int fd = -1, e;
+
+	CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (argc < 3 || !get_string(env, argv[0], sa.sun_path, sizeof(sa.sun_path)) ||
+	    !get_double(env, argv[2], &timeout))
+		return NULL;
+	CHECK(env, napi_get_array_length(env, argv[1], &n));
+	line = malloc(LINE_MAX_LEN);
+	if (line == NULL)
+		return throw_type(env, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (int64_t)timeout;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err_set(&err, ERR_IO, "cannot connect to audiod at %s: %s", sa.sun_path,
+			strerror(errno));
+		goto fail;
+	}
+	CHECK(env, napi_create_array_with_length(env, n + 2, &r));
+	napi_set_element(env, r, 0, number(env, fd));
+	for (i = 0; i <= n; i++) {
+		if (i > 0) {
+			napi_get_element(env, argv[1], i - 1, &x);
+			if (napi_get_value_string_utf8(env, x, line, LINE_MAX_LEN - 1, &len) != napi_ok)
+				goto bad;
+			line[len++] = '\n';
+			if (write(fd, line, len) != (ssize_t)len) {
+				err_set(&err, ERR_IO, "audiod at %s: write: %s", sa.sun_path,
+					strerror(errno));
+				goto fail;
+			}
+		}
+		if ((e = read_line(fd, line, LINE_MAX_LEN, deadline)) < 0) {
+			err_set(&err, ERR_IO, "audiod at %s did not answer: %s", sa.sun_path,
+				strerror(-e));
+			goto fail;
+		}
+		napi_create_string_utf8(env, line, NAPI_AUTO_LENGTH, &x);
+		napi_set_element(env, r, i + 1, x);
+	}
+	free(line);
+	return r;
+bad:
+	err_set(&err, ERR_BAD_REQUEST, "requests: expected strings");
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	return throw_err(env, &err);
+}
+
 /* --- module ----------------------------------------------------------------------------------- */
 
 static napi_value init(napi_env env, napi_value exports)
@@ -1468,6 +1581,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "channel", NULL, make_channel, NULL, NULL, NULL, napi_default, NULL },
 		{ "buffer", NULL, make_buffer, NULL, NULL, NULL, napi_default, NULL },
 		{ "wave", NULL, make_wave, NULL, NULL, NULL, napi_default, NULL },
+		{ "liveConnect", NULL, live_connect, NULL, NULL, NULL, napi_default, NULL },
 		{ "decode", NULL, decode, NULL, NULL, NULL, napi_default, NULL },
 	};
 	struct addon_state *st = calloc(1, sizeof(*st));

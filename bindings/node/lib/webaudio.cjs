@@ -15,6 +15,8 @@ const COUNT_MODES = ['max', 'clamped-max', 'explicit'];
 const INTERPRETATIONS = ['speakers', 'discrete'];
 const AUTOMATION_RATES = ['a-rate', 'k-rate'];
 const MAX_CHANNELS = 32;
+// engine handles (buffers, waves) -> the AudioBuffer or PeriodicWave they were made for
+const handleOwner = new WeakMap();
 const MIN_RATE = 3000;
 const MAX_RATE = 768000;
 
@@ -117,6 +119,7 @@ class AudioBuffer {
 		if (this._handle && !this._exposed)
 			return this._handle;
 		this._handle = addon.buffer(this._rate, this._data, this._handle);
+		handleOwner.set(this._handle, this);
 		return this._handle;
 	}
 }
@@ -131,6 +134,7 @@ class PeriodicWave {
 		const imag = o.imag === undefined ? null : toFloatSequence(o.imag, 'PeriodicWave: imag');
 		try {
 			this[kInternal] = addon.wave(real, imag, !!o.disableNormalization);
+			handleOwner.set(this[kInternal], this);
 		} catch (e) {
 			throw mapError(e, 'PeriodicWave');
 		}
@@ -1217,7 +1221,7 @@ class ScriptProcessorNode {
 }
 
 module.exports = {
-	kInternal, BaseAudioContext, OfflineAudioContext, OfflineAudioCompletionEvent,
+	kInternal, handleOwner, BaseAudioContext, OfflineAudioContext, OfflineAudioCompletionEvent,
 	AudioNode, AudioScheduledSourceNode, AudioParam, AudioBuffer, PeriodicWave,
 	AudioDestinationNode, AudioListener, GainNode, ConstantSourceNode, OscillatorNode,
 	AudioBufferSourceNode, BiquadFilterNode, IIRFilterNode, DelayNode, StereoPannerNode,
