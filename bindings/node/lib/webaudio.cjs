@@ -848,6 +848,13 @@ class ChannelSplitterNode extends AudioNode {
 		const eo = channelOptions(o, {});
 		if (o.numberOfOutputs !== undefined)
 			eo.numberOfOutputs = toUnsignedLong(o.numberOfOutputs);
+		// its channel settings are fixed: channelCount = numberOfOutputs, explicit, discrete
+		const outs = eo.numberOfOutputs === undefined ? 6 : eo.numberOfOutputs;
+		if ((eo.channelCount !== undefined && eo.channelCount !== outs) ||
+		    (eo.channelCountMode !== undefined && eo.channelCountMode !== 'explicit') ||
+		    (eo.channelInterpretation !== undefined && eo.channelInterpretation !== 'discrete'))
+			throw domError('InvalidStateError',
+				       'ChannelSplitterNode: its channel settings cannot be changed');
 		super(context, 'ChannelSplitterNode', eo, [], kInternal);
 	}
 }
@@ -859,6 +866,10 @@ class ChannelMergerNode extends AudioNode {
 		const eo = channelOptions(o, {});
 		if (o.numberOfInputs !== undefined)
 			eo.numberOfInputs = toUnsignedLong(o.numberOfInputs);
+		if ((eo.channelCount !== undefined && eo.channelCount !== 1) ||
+		    (eo.channelCountMode !== undefined && eo.channelCountMode !== 'explicit'))
+			throw domError('InvalidStateError',
+				       'ChannelMergerNode: its channel settings cannot be changed');
 		super(context, 'ChannelMergerNode', eo, [], kInternal);
 	}
 }

@@ -134,3 +134,12 @@ test('a cycle without a DelayNode is allowed (and silent)', () => {
 	assert.equal(h.connect(g), g);
 	h.disconnect(g);
 });
+
+test('splitter and merger channel options are fixed (InvalidStateError)', () => {
+	assert.throws(() => new ChannelSplitterNode(ctx, { numberOfOutputs: 2, channelCount: 3 }),
+		      { name: 'InvalidStateError' });
+	assert.throws(() => new ChannelSplitterNode(ctx, { channelCountMode: 'max' }),
+		      { name: 'InvalidStateError' });
+	assert.throws(() => new ChannelMergerNode(ctx, { channelCount: 2 }), { name: 'InvalidStateError' });
+	assert.equal(new ChannelSplitterNode(ctx, { numberOfOutputs: 3, channelCount: 3 }).channelCount, 3);
+});
