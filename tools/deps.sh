@@ -10,6 +10,11 @@ packages=(
 	libsystemd-dev systemd sox libmysofa-dev libmysofa1 graphviz python3 strace
 	liblilv-dev swh-lv2 x42-plugins
 )
+# the Node.js package (bindings/node): node runs its tests, node_api.h builds its addon
+# (Debian's libnode-dev has it; a nodejs that brings its own headers needs nothing more)
+command -v node >/dev/null || packages+=(nodejs)
+[ -f /usr/include/node/node_api.h ] || [ -f /usr/local/include/node/node_api.h ] ||
+	packages+=(libnode-dev)
 
 missing=()
 for p in "${packages[@]}"; do
