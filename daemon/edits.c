@@ -1,6 +1,7 @@
 /* edits: graph edits (create, delete, connect, disconnect, set, param, start, stop) through
  * the shared codec against the live engine with the session's names, and `batch`, all or
  * nothing; each request goes to the render thread as one op chain.  control thread only. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,10 +46,10 @@ int edits_render_quota(struct req *r, const char *type, uint32_t n, const char *
 }
 
 /* checks of ours before the codec's: names a create may take, the bus stays, node quota */
-static int graph_precheck(struct req *r, struct json_object *cmd, const char *path,
-			  uint32_t *creates, struct error *err)
+static int graph_precheck(struct req *r, const struct codec_op *g, struct json_object *cmd,
+			  const char *path, uint32_t *creates, struct error *err)
 {
-	const char *op = json_object_get_string(req_field(cmd, "op"));
+	const char *op = codec_op_name(g);
 	struct json_object *id = req_field(cmd, "id");
 	char p[CODEC_PATH_MAX], mapped[CODEC_NAME_MAX];
 
@@ -93,8 +94,8 @@ int op_graph(struct req *r)
 	}
 	if (req_no_room(r))
 		return 0;
-	if (graph_precheck(r, r->obj, "", &creates, &err) < 0 ||
-	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0 ||
+	if (graph_precheck(r, r->graph, r->obj, "", &creates, &err) < 0 ||
+	    codec_op_run(r->e, r->graph, r->obj, &env, r->at_time, "", &op, &result, &err) < 0 ||
 	    !req_held_fits(r, op, &err)) {
 		if (op)
 			engine_op_undo(r->e, op);
@@ -112,13 +113,16 @@ int op_graph(struct req *r)
 
 static const char *const batch_fields[] = { "op", "id", "at", "commands" };
 
-/* each command's shape, without the engine: nothing is prepared when one is malformed */
-static int batch_shape(struct req *r, struct json_object *cmds, size_t *bad, struct error *err)
+/* each command's shape, without the engine: nothing is prepared when one is malformed.
+ * ops[i] gets the graph op of command i */
+static int batch_shape(struct req *r, struct json_object *cmds, const struct codec_op **ops,
+		       size_t *bad, struct error *err)
 {
+	const char *names[64];
 	char p[CODEC_PATH_MAX];
 	struct engine_op *op;
 	const char *name;
-	size_t i, n = json_object_array_length(cmds);
+	size_t i, n = json_object_array_length(cmds), k;
 
 	for (i = 0; i < n; i++) {
 		struct json_object *cmd = json_object_array_get_idx(cmds, i);
@@ -129,19 +133,18 @@ static int batch_shape(struct req *r, struct json_object *cmds, size_t *bad, str
 			return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
 		if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
 			return -1;
-		if (!codec_is_graph_op(name)) {
-			codec_unknown_op(name, p, err);
-			if (strcmp(name, "buffer") == 0 || strcmp(name, "free-buffer") == 0 ||
-			    strcmp(name, "load") == 0 || strcmp(name, "batch") == 0 ||
-			    strcmp(name, "get") == 0 || strcmp(name, "sync") == 0)
-				return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot be part of a "
-					       "batch", p, name);
-			return -1;
+		if ((ops[i] = codec_op_find(name)) == NULL) {
+			/* the daemon's own ops answer at once: none of them can wait for a batch */
+			for (k = handler_op_names(names, COUNT(names)); k-- > 0;)
+				if (strcmp(name, names[k]) == 0)
+					return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot "
+						       "be part of a batch", p, name);
+			return codec_unknown_op(name, NULL, 0, p, err);
 		}
 		if (req_field(cmd, "at"))
 			return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put "
 				       "\"at\" on the batch", p);
-		if (codec_op(NULL, cmd, NULL, p, &op, NULL, err) < 0)
+		if (codec_op_run(NULL, ops[i], cmd, NULL, NAN, p, &op, NULL, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -165,6 +168,7 @@ int op_batch(struct req *r)
 	struct codec_env env = req_env(r);
 	struct json_object *cmds, *results, *res;
 	struct engine_op *chain = NULL, *op;
+	const struct codec_op **ops;
 	struct error err = { 0 };
 	uint32_t creates = 0;
 	size_t i, n, bad = 0;
@@ -175,15 +179,23 @@ int op_batch(struct req *r)
 	cmds = req_field(r->obj, "commands");
 	if (cmds == NULL || !json_object_is_type(cmds, json_type_array))
 		return req_failf(r, ERR_BAD_REQUEST, "%s", "commands: expected an array of requests");
-	if (batch_shape(r, cmds, &bad, &err) < 0)
+	n = json_object_array_length(cmds);
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	if (ops == NULL)
+		return req_failf(r, ERR_INTERNAL, "%s", "out of memory");
+	if (batch_shape(r, cmds, ops, &bad, &err) < 0) {
+		free(ops);
 		return batch_fail(r, &err, bad);
+	}
 	if (req_take_at(r, &err) < 0) {
+		free(ops);
 		engine_set_now(r->e, -1);
 		return req_fail(r, &err);
 	}
-	if (req_no_room(r))
+	if (req_no_room(r)) {
+		free(ops);
 		return 0;
-	n = json_object_array_length(cmds);
+	}
 	results = json_object_new_array_ext((int)n);
 	engine_batch_begin(r->e);
 	for (i = 0; i < n; i++) {
@@ -191,15 +203,16 @@ int op_batch(struct req *r)
 
 		codec_path_index(p, sizeof(p), "commands", i);
 		res = NULL;
-		if (graph_precheck(r, cmd, p, &creates, &err) < 0)
+		if (graph_precheck(r, ops[i], cmd, p, &creates, &err) < 0)
 			break;
-		if (codec_op(r->e, cmd, &env, p, &op, &res, &err) < 0)
+		if (codec_op_run(r->e, ops[i], cmd, &env, NAN, p, &op, &res, &err) < 0)
 			break;
 		chain = req_chain_add(chain, op);
 		if (res == NULL)
 			res = json_object_new_object();
 		json_object_array_add(results, res);
 	}
+	free(ops);
 	if (req_batch_close(r, chain, i < n, &err) < 0 && i == n)
 		i = n + 1;	/* the plan could not be built: the batch fails as a whole */
 	engine_set_now(r->e, -1);

@@ -48,19 +48,28 @@ void handler_request(struct client *c, struct json_object *obj, uint64_t receipt
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	struct error err = { 0 };
-	const char *name;
+	const char *name, *names[COUNT(ops)];
 
 	if (!json_object_is_type(obj, json_type_object))
 		{ req_failf(&r, ERR_BAD_REQUEST, "%s", "request: expected a JSON object"); return; }
 	if (codec_get_string(obj, "op", true, "", &name, &err) < 0)
 		{ req_fail(&r, &err); return; }
-	if (codec_is_graph_op(name))
+	if ((r.graph = codec_op_find(name)) != NULL)
 		{ op_graph(&r); return; }
 	for (int i = 0; i < COUNT(ops); i++)
 		if (strcmp(ops[i].name, name) == 0)
 			{ ops[i].fn(&r); return; }
-	codec_unknown_op(name, "", &err);
+	codec_unknown_op(name, names, handler_op_names(names, COUNT(names)), "", &err);
 	req_fail(&r, &err);
+}
+
+size_t handler_op_names(const char **names, size_t max)
+{
+	size_t n;
+
+	for (n = 0; n < (size_t)COUNT(ops) && n < max; n++)
+		names[n] = ops[n].name;
+	return n;
 }
 
 void handler_decoded(struct server *s, void *data)

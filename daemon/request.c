@@ -131,6 +131,7 @@ int req_take_at(struct req *r, struct error *err)
 	double t, rate = engine_sample_rate(r->e), now = (double)engine_frame(r->e) / rate;
 
 	r->at = 0;
+	r->at_time = NAN;
 	if (v == NULL)
 		return 0;
 	if (codec_time(v, &env, "at", &t, err) < 0)
@@ -140,6 +141,7 @@ int req_take_at(struct req *r, struct error *err)
 	if (t * rate > 0x1p62)	/* no frame counter gets there */
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
 	r->at = (uint64_t)ceil(t * rate);
+	r->at_time = t;
 	if (t > 0 && t < now)
 		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "
 			 "%.6f): applied at once", t, now - t, now);

@@ -33,7 +33,9 @@ struct req {
 	struct pending *pending;	/* a reply already queued as waiting (decoding) */
 	uint64_t receipt;
 	struct engine *e;
+	const struct codec_op *graph;	/* a graph edit's op, read once by the dispatcher */
 	uint64_t at;			/* frame; 0: the next quantum */
+	double at_time;			/* s: `at` as given ("+S" resolved); NAN: none */
 	double now;			/* s: context time when handled; "+S" times count from it */
 	char warning[160];		/* for the reply: an `at` already past */
 	bool hold;			/* far ahead: into the session's timeline */
@@ -76,6 +78,9 @@ bool req_held_fits(struct req *r, const struct engine_op *op, struct error *err)
 int req_batch_close(struct req *r, struct engine_op *chain, bool failed, struct error *err);
 
 /* --- the op handlers: each answers its request (0) or fails it (-1) ------------------------- */
+
+/* handler.c: the names of the ops it dispatches besides the graph edits (for hints) */
+size_t handler_op_names(const char **names, size_t max);
 
 /* edits.c */
 int edits_render_quota(struct req *r, const char *type, uint32_t n, const char *path,

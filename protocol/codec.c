@@ -17,13 +17,6 @@
 
 #define MAX_ARGS 8
 
-/* every op of the protocol, for "did you mean" on an unknown one */
-static const char *const all_ops[] = {
-	"create", "delete", "connect", "disconnect", "set", "param", "start", "stop",
-	"buffer", "free-buffer", "get", "analyser", "batch", "load", "save", "sync", "time",
-	"stats", "subscribe", "unsubscribe", "hello", "session", "close-session", "sessions",
-};
-
 /* --- paths and plain values --------------------------------------------------------------- */
 
 void codec_path_field(char *buf, size_t size, const char *path, const char *field)
@@ -974,12 +967,14 @@ static int req_stop(struct engine *e, struct json_object *req, const struct code
 #define NFIELDS(...) (3 + (int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *)))
 #define OP(name, fn, ...) { name, fn, FIELDS(__VA_ARGS__), NFIELDS(__VA_ARGS__) }
 
-static const struct graph_op {
+struct codec_op {
 	const char *name;
 	op_fn fn;
 	const char *const *fields;
 	int n_fields;
-} graph_ops[] = {
+};
+
+static const struct codec_op graph_ops[] = {
 	OP("create", req_create, "type", "options", "buffer", "curve", "periodicWave"),
 	OP("delete", req_delete, "id"),
 	OP("connect", req_connect, "from", "to", "output", "input"),
@@ -992,25 +987,34 @@ static const struct graph_op {
 
 #define N_GRAPH_OPS (sizeof(graph_ops) / sizeof(graph_ops[0]))
 
-static const struct graph_op *graph_op_find(const char *name)
+const struct codec_op *codec_op_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < N_GRAPH_OPS; i++)
+	for (i = 0; name && i < N_GRAPH_OPS; i++)
 		if (strcmp(graph_ops[i].name, name) == 0)
 			return &graph_ops[i];
 	return NULL;
 }
 
-bool codec_is_graph_op(const char *op)
+const char *codec_op_name(const struct codec_op *g)
 {
-	return op && graph_op_find(op) != NULL;
+	return g->name;
 }
 
-int codec_unknown_op(const char *op, const char *path, struct error *err)
+int codec_unknown_op(const char *op, const char *const *others, size_t n_others,
+		     const char *path, struct error *err)
 {
+	const char *names[N_GRAPH_OPS + 64];
 	char p[CODEC_PATH_MAX];
-	const char *hint = err_suggest(op, all_ops, (int)(sizeof(all_ops) / sizeof(all_ops[0])));
+	const char *hint;
+	size_t n = 0, i;
+
+	for (i = 0; i < N_GRAPH_OPS; i++)
+		names[n++] = graph_ops[i].name;
+	for (i = 0; i < n_others && n < sizeof(names) / sizeof(names[0]); i++)
+		names[n++] = others[i];
+	hint = err_suggest(op, names, (int)n);
 
 	codec_path_field(p, sizeof(p), path, "op");
 	if (hint)
@@ -1023,29 +1027,37 @@ int codec_op(struct engine *e, struct json_object *req, const struct codec_env *
 	     const char *path, struct engine_op **op, struct json_object **result,
 	     struct error *err)
 {
-	const struct graph_op *g;
+	const struct codec_op *g;
 	const char *name;
 	char p[CODEC_PATH_MAX];
 	struct json_object *v;
 	double at = NAN;
 
-	if (result)
-		*result = NULL;
 	*op = NULL;
 	if (!json_object_is_type(req, json_type_object))
 		return expected(err, path, "an object");
 	if (codec_get_string(req, "op", true, path, &name, err) < 0)
 		return -1;
-	g = graph_op_find(name);
+	g = codec_op_find(name);
 	if (g == NULL)
-		return codec_unknown_op(name, path, err);
-	if (codec_check_fields(req, g->fields, g->n_fields, path, err) < 0)
-		return -1;
+		return codec_unknown_op(name, NULL, 0, path, err);
 	if ((v = field(req, "at")) != NULL) {
 		codec_path_field(p, sizeof(p), path, "at");
 		if (codec_time(v, env, p, &at, err) < 0)
 			return -1;
 	}
+	return codec_op_run(e, g, req, env, at, path, op, result, err);
+}
+
+int codec_op_run(struct engine *e, const struct codec_op *g, struct json_object *req,
+		 const struct codec_env *env, double at, const char *path, struct engine_op **op,
+		 struct json_object **result, struct error *err)
+{
+	if (result)
+		*result = NULL;
+	*op = NULL;
+	if (codec_check_fields(req, g->fields, g->n_fields, path, err) < 0)
+		return -1;
 	return g->fn(e, req, env, at, path, op, result, err);
 }
 

@@ -66,10 +66,15 @@ int codec_index(struct json_object *v, const char *path, int *out, struct error 
 
 /* --- ops ------------------------------------------------------------------------------------ */
 
-/* true for the graph ops codec_op builds: create delete connect disconnect set param start stop */
-bool codec_is_graph_op(const char *op);
-/* unknown_op naming the nearest protocol op */
-int codec_unknown_op(const char *op, const char *path, struct error *err);
+/* the graph ops: create delete connect disconnect set param start stop, one table in
+ * codec.c (the daemon's other ops are its own) */
+struct codec_op;
+/* NULL when name is not a graph op */
+const struct codec_op *codec_op_find(const char *name);
+const char *codec_op_name(const struct codec_op *g);
+/* unknown_op at path's "op", naming the nearest graph op or others[] (the caller's ops) */
+int codec_unknown_op(const char *op, const char *const *others, size_t n_others,
+		     const char *path, struct error *err);
 
 /* one request object {"op":..., fields} of PROTOCOL.md §4 (graph ops only; "id" and "at" are
  * allowed on every one of them).  result (may be NULL) receives the fields to add to the reply
@@ -77,6 +82,11 @@ int codec_unknown_op(const char *op, const char *path, struct error *err);
 int codec_op(struct engine *e, struct json_object *req, const struct codec_env *env,
 	     const char *path, struct engine_op **op, struct json_object **result,
 	     struct error *err);
+/* the same for a request whose "op" (g) and "at" the caller has read and checked: at is the
+ * context time (s) the op takes effect at, NAN for the next quantum */
+int codec_op_run(struct engine *e, const struct codec_op *g, struct json_object *req,
+		 const struct codec_env *env, double at, const char *path, struct engine_op **op,
+		 struct json_object **result, struct error *err);
 
 /* a document event action, positional: ["connect", from, to, output?, input?],
  * ["disconnect", from, to?|output?, output?, input?], ["set", id, attr, value],

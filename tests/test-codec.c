@@ -104,8 +104,24 @@ static void unknown_op_suggests_nearest(void **state)
 	expect_error(*state, "{\"op\":\"conect\"}", "", ERR_UNKNOWN_OP,
 		     "op: unknown op \"conect\", did you mean \"connect\"?");
 	expect_error(*state, "{\"op\":\"xyzzy\"}", "", ERR_UNKNOWN_OP, "op: unknown op \"xyzzy\"");
-	assert_true(codec_is_graph_op("param"));
-	assert_false(codec_is_graph_op("sync"));
+	assert_non_null(codec_op_find("param"));
+	assert_string_equal(codec_op_name(codec_op_find("param")), "param");
+	assert_null(codec_op_find("sync"));
+	assert_null(codec_op_find(NULL));
+}
+
+/* the caller's own ops join the graph ops in the hint */
+static void unknown_op_suggests_the_callers_ops_too(void **state)
+{
+	static const char *const daemon_ops[] = { "sync", "stats", "session" };
+	struct error err = { 0 };
+
+	(void)state;
+	codec_unknown_op("sesion", daemon_ops, 3, "", &err);
+	assert_int_equal(err.code, ERR_UNKNOWN_OP);
+	assert_string_equal(err.msg, "op: unknown op \"sesion\", did you mean \"session\"?");
+	codec_unknown_op("sesion", NULL, 0, "commands[2]", &err);
+	assert_string_equal(err.msg, "commands[2].op: unknown op \"sesion\"");
 }
 
 static void engine_errors_carry_the_option_path(void **state)
@@ -422,7 +438,7 @@ static void long_non_ascii_names_are_cut_on_a_character(void **state)
 		memcpy(name + i, "\xc3\xa9", 2);	/* é */
 	/* "op: ..." and "ab.op: ...": the cut falls on both halves of a character */
 	for (int shift = 0; shift < 2; shift++) {
-		codec_unknown_op(name, shift ? "ab" : "", &err);
+		codec_unknown_op(name, NULL, 0, shift ? "ab" : "", &err);
 		assert_int_equal(err.code, ERR_UNKNOWN_OP);
 		assert_true(strlen(err.msg) >= 500);
 		assert_true(utf8_whole(err.msg));
@@ -440,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wrong_json_type_names_the_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_field_is_bad_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_op_suggests_nearest, setup, teardown),
+cmocka_unit_test_setup_teardown(unknown_op_suggests_the_callers_ops_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(engine_errors_carry_the_option_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_assigns_a_free_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(indices_must_be_non_negative_integers, setup, teardown),

@@ -32,6 +32,12 @@
 #define MAX_POINTS 65536
 #define LOAD_MAX_BYTES ((uint64_t)4 << 20)
 
+/* the daemon's ops besides the graph edits (handler.c's table) */
+static const char *const other_ops[] = {
+	"batch", "buffer", "free-buffer", "get", "analyser", "load", "save", "sync", "time",
+	"stats", "subscribe", "unsubscribe", "hello", "session", "close-session", "sessions",
+};
+
 /* --- fixtures ------------------------------------------------------------------------------ */
 
 static const char *const buffer_names[] = { "buf", "mono", "quad", "r44" };
@@ -340,14 +346,12 @@ static int batch_shape(struct json_object *cmds, size_t *bad, struct error *err)
 			return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
 		if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
 			return -1;
-		if (!codec_is_graph_op(name)) {
-			codec_unknown_op(name, p, err);
-			if (strcmp(name, "buffer") == 0 || strcmp(name, "free-buffer") == 0 ||
-			    strcmp(name, "load") == 0 || strcmp(name, "batch") == 0 ||
-			    strcmp(name, "get") == 0 || strcmp(name, "sync") == 0)
-				return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot be part of a "
-					       "batch", p, name);
-			return -1;
+		if (codec_op_find(name) == NULL) {
+			for (int k = 0; k < COUNT(other_ops); k++)
+				if (strcmp(name, other_ops[k]) == 0)
+					return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot "
+						       "be part of a batch", p, name);
+			return codec_unknown_op(name, NULL, 0, p, err);
 		}
 		if (field(cmd, "at"))
 			return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put "
@@ -634,11 +638,6 @@ static int op_load(struct req *r)
 /* --- one line ------------------------------------------------------------------------------ */
 
 /* the daemon's other ops: parsed by handler.c alone, not by the codec */
-static const char *const other_ops[] = {
-	"buffer", "free-buffer", "get", "analyser", "save", "sync", "time", "stats",
-	"subscribe", "unsubscribe", "hello", "session", "close-session", "sessions",
-};
-
 static void handle(struct engine *e, struct json_object *obj)
 {
 	struct req r = { .e = e, .obj = obj };
@@ -653,7 +652,7 @@ static void handle(struct engine *e, struct json_object *obj)
 	}
 	if (codec_get_string(obj, "op", true, "", &name, &err) < 0) {
 		fail(&r, &err);
-	} else if (codec_is_graph_op(name)) {
+	} else if (codec_op_find(name)) {
 		op_graph(&r);
 	} else if (strcmp(name, "batch") == 0) {
 		op_batch(&r);
@@ -666,7 +665,7 @@ static void handle(struct engine *e, struct json_object *obj)
 			if (strcmp(other_ops[i], name) == 0)
 				break;
 		if (i == COUNT(other_ops)) {
-			codec_unknown_op(name, "", &err);
+			codec_unknown_op(name, other_ops, COUNT(other_ops), "", &err);
 			fail(&r, &err);
 		}
 	}
