@@ -12,6 +12,7 @@
 #include "engine/node.h"
 #include "protocol/codec.h"
 #include "request.h"
+#include "handler.h"
 #include "server.h"
 
 /* --- dispatch ------------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "protocol/codec.h"
 #include "request.h"
+#include "handler.h"
 #include "server.h"
 
 /* --- time, stats, sync ---------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "protocol/bufspec.h"
 #include "protocol/document.h"
 #include "request.h"
+#include "handler.h"
 #include "server.h"
 
 /* --- load ----------------------------------------------------------------------------------- */

@@ -6,7 +6,7 @@
 
 #include "core.h"
 #include "log.h"
-#include "server.h"
+#include "config.h"
 
 struct options {
 	struct core_config core;

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "handler.h"
 #include "server.h"
 
 #define SAVE_AFTER_NS 1000000000u	/* a changed session is written within about this */

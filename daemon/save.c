@@ -8,6 +8,7 @@
 #include "engine/node.h"
 #include "protocol/document.h"
 #include "request.h"
+#include "handler.h"
 #include "server.h"
 
 static bool saved(void *data, const struct node *n)

@@ -1,6 +1,7 @@
 /* server: the listening Unix socket, clients (peer uid check, line framing, non-blocking
  * output), replies released in request order, the decode worker's results, the render
  * thread's returns and events, all in one poll() loop.  control thread only. */
+#include "handler.h"
 #include "server.h"
 
 #include <errno.h>
