@@ -64,7 +64,24 @@ struct client {
 	bool dead;			/* closed: freed at the end of the loop iteration */
 };
 
-/* queues a reply (consumed) at the tail of c's reply queue, ready (server.c) */
+/* a connection on fd (taken), in the session "default", greeted with the hello event;
+ * NULL when out of memory.  the server links it into its list */
+struct client *client_new(struct server *s, int fd);
+/* closes and frees it (its session left, its waiting replies and descriptors dropped) */
+void client_free(struct server *s, struct client *c);
+/* reads what is there (and the descriptors with it), handling complete lines */
+void client_read(struct client *c);
+/* handles the lines that waited (for the decoder, for the client to read) */
+void client_process(struct client *c);
+/* should its socket be polled for input */
+bool client_wants_input(const struct client *c);
+/* writes what is queued, without blocking */
+void client_flush(struct client *c);
+/* queues an event line, unless more than backlog bytes wait for the client: then it is
+ * dropped (false) and counted, and the next that fits is preceded by a "dropped" event */
+bool client_event(struct client *c, struct json_object *event, size_t backlog);
+
+/* queues a reply (consumed) at the tail of c's reply queue, ready */
 void server_reply(struct client *c, struct json_object *reply);
 /* a waiting entry at the tail, filled in later with server_complete */
 struct pending *server_reply_wait(struct client *c);
