@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "hrtf.h"
 #include "node.h"
+#include "ringidx.h"
 
 #define EVENT_CAP 1024	/* power of two */
 
@@ -92,7 +93,7 @@ struct engine {
 
 	/* render -> control events */
 	struct engine_event ev[EVENT_CAP];
-	_Atomic uint32_t ev_head, ev_tail;	/* head: consumer, tail: producer */
+	struct ringidx ev_idx;		/* render side writes, control side reads */
 	_Atomic uint32_t ev_lost;
 };
 
@@ -275,6 +276,7 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 	e->next_id = 1;
 	e->limits.param_events = UINT32_MAX;
 	e->param_gen = 1;	/* plan entries start at 0: nothing known */
+	ringidx_init(&e->ev_idx, EVENT_CAP, 0);
 	if (bus_init(&e->scratch, MAX_CHANNELS) < 0 || bus_init(&e->silent_out, MAX_CHANNELS) < 0)
 		goto error_oom;
 	bus_silence(&e->silent_out, channels);
@@ -1586,27 +1588,32 @@ uint64_t engine_next_start(const struct engine *e)
 
 void engine_interleave(const struct bus *b, float *out)
 {
+	engine_interleave_frames(b, 0, QUANTUM, out);
+}
+
+void engine_interleave_frames(const struct bus *b, uint32_t from, uint32_t n, float *out)
+{
 	uint32_t c, i, ch = b->channels;
 
 	if (b->silent) {
-		memset(out, 0, sizeof(float) * ch * QUANTUM);
+		memset(out, 0, sizeof(float) * ch * n);
 		return;
 	}
 	if (ch == 1) {
-		memcpy(out, b->data[0], sizeof(float) * QUANTUM);
+		memcpy(out, b->data[0] + from, sizeof(float) * n);
 		return;
 	}
 	if (ch == 2) {
-		const float *l = b->data[0], *r = b->data[1];
-		for (i = 0; i < QUANTUM; i++) {
+		const float *l = b->data[0] + from, *r = b->data[1] + from;
+		for (i = 0; i < n; i++) {
 			out[2 * i] = l[i];
 			out[2 * i + 1] = r[i];
 		}
 		return;
 	}
 	for (c = 0; c < ch; c++) {
-		const float *s = b->data[c];
-		for (i = 0; i < QUANTUM; i++)
+		const float *s = b->data[c] + from;
+		for (i = 0; i < n; i++)
 			out[i * ch + c] = s[i];
 	}
 }
@@ -1616,26 +1623,24 @@ void engine_interleave(const struct bus *b, float *out)
 
 bool engine_event_push(struct engine *e, const struct engine_event *ev)
 {
-	uint32_t tail = atomic_load_explicit(&e->ev_tail, memory_order_relaxed);
-	uint32_t head = atomic_load_explicit(&e->ev_head, memory_order_acquire);
+	uint32_t w;
 
-	if (tail - head >= EVENT_CAP) {
+	if (ringidx_space(&e->ev_idx, &w) == 0) {
 		atomic_fetch_add_explicit(&e->ev_lost, 1, memory_order_relaxed);
 		return false;
 	}
-	e->ev[tail & (EVENT_CAP - 1)] = *ev;
-	atomic_store_explicit(&e->ev_tail, tail + 1, memory_order_release);
+	e->ev[w & (EVENT_CAP - 1)] = *ev;
+	ringidx_write_advance(&e->ev_idx, 1);
 	return true;
 }
 
 bool engine_event_pop(struct engine *e, struct engine_event *ev)
 {
-	uint32_t head = atomic_load_explicit(&e->ev_head, memory_order_relaxed);
-	uint32_t tail = atomic_load_explicit(&e->ev_tail, memory_order_acquire);
+	uint32_t r;
 
-	if (head == tail)
+	if (ringidx_avail(&e->ev_idx, &r) == 0)
 		return false;
-	*ev = e->ev[head & (EVENT_CAP - 1)];
-	atomic_store_explicit(&e->ev_head, head + 1, memory_order_release);
+	*ev = e->ev[r & (EVENT_CAP - 1)];
+	ringidx_read_advance(&e->ev_idx, 1);
 	return true;
 }
