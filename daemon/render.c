@@ -250,8 +250,8 @@ static void render_fade_run(struct render *r, float *s, uint32_t frames, uint32_
 	}
 }
 
-/* one run of the quantum, frames from..from+n-1 of b, interleaved straight into ring space,
- * faded there when a fade is under way */
+/* one run of the quantum: reg->frames frames of b from frame `from`, interleaved straight
+ * into ring space and faded there when a fade is under way */
 static void render_output_run(struct render *r, const struct bus *b, uint32_t from,
 			      const struct ring_region *reg, uint32_t fade)
 {
