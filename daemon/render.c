@@ -43,7 +43,6 @@ struct render {
 	_Atomic bool stop;
 
 	/* render thread only */
-	float *scratch;			/* channels * QUANTUM interleaved floats */
 	struct render_cmd *held;	/* popped but due later, by `at` (stable order) */
 	uint32_t n_held, held_cap;	/* held_cap = command queue capacity */
 	struct render_cmd *defer;	/* popped, untimed, over a quantum's budget: a FIFO
@@ -239,18 +238,46 @@ static void render_apply(struct render *r, uint64_t frame, uint64_t start_ns)
 	}
 }
 
-/* linear ramp from 1 to 0 over fade_len frames, then silence */
-static void render_apply_fade(struct render *r, uint32_t len)
+/* linear ramp from 1 to 0 over fade_len frames, then silence: the next `frames` frames of
+ * it applied in place to interleaved samples s (NULL: frames not written, only counted) */
+static void render_fade_run(struct render *r, float *s, uint32_t frames, uint32_t len)
 {
-	float *s = r->scratch;
-
-	for (uint32_t i = 0; i < QUANTUM; i++, r->fade_pos++) {
+	for (uint32_t i = 0; i < frames; i++, r->fade_pos++) {
 		float g = r->fade_pos < len ? 1.0f - (float)r->fade_pos / (float)len : 0.0f;
 
-		for (uint32_t c = 0; c < r->channels; c++)
+		for (uint32_t c = 0; s && c < r->channels; c++)
 			*s++ *= g;
 	}
-	if (r->fade_pos >= len)
+}
+
+/* one run of the quantum: reg->frames frames of b from frame `from`, interleaved straight
+ * into ring space and faded there when a fade is under way */
+static void render_output_run(struct render *r, const struct bus *b, uint32_t from,
+			      const struct ring_region *reg, uint32_t fade)
+{
+	if (b->silent)
+		memset(reg->data, 0, sizeof(float) * reg->frames * r->channels);
+	else
+		engine_interleave_frames(b, from, reg->frames, reg->data);
+	if (fade > 0)
+		render_fade_run(r, reg->data, reg->frames, fade);
+}
+
+/* writes the quantum into the ring in place: no copy through a scratch buffer.  the ring
+ * has room for it (render_target leaves a quantum free); were it short, the frames that do
+ * not fit are dropped, as a copying write would, and the fade still moves a whole quantum */
+static void render_output(struct render *r, const struct bus *b, uint32_t fade)
+{
+	struct ring_region reg[2];
+	uint32_t n = ring_write_regions(r->ring, QUANTUM, reg);
+
+	render_output_run(r, b, 0, &reg[0], fade);
+	render_output_run(r, b, reg[0].frames, &reg[1], fade);
+	ring_write_done(r->ring, n);
+	if (fade == 0)
+		return;
+	render_fade_run(r, NULL, QUANTUM - n, fade);
+	if (r->fade_pos >= fade)
 		atomic_store_explicit(&r->faded, true, memory_order_release);
 }
 
@@ -341,13 +368,7 @@ static void render_quantum(struct render *r)
 	render_apply(r, frame, start);
 	b = engine_render(r->engine);
 	render_meters(r);
-	if (b->silent)
-		memset(r->scratch, 0, sizeof(float) * QUANTUM * r->channels);
-	else
-		engine_interleave(b, r->scratch);
-	if (fade > 0)
-		render_apply_fade(r, fade);
-	ring_write(r->ring, r->scratch, QUANTUM);
+	render_output(r, b, fade);
 	render_track_quiet(r, frame);
 	render_measure(r, monotonic_ns() - start);
 }
@@ -480,17 +501,15 @@ struct render *render_new(const struct render_config *cfg, struct engine *engine
 	atomic_init(&r->lead, r->cfg.lead);
 	r->meter_fall = expf(-(float)QUANTUM / (float)(r->rate * 0.3));
 	r->wakefd = eventfd(0, EFD_CLOEXEC);
-	r->scratch = calloc((size_t)QUANTUM * r->channels, sizeof(float));
-	r->held_cap = cmds->mask + 1;
+	r->held_cap = spsc_capacity(cmds);
 	r->held = calloc(r->held_cap, sizeof(*r->held));
 	r->defer = calloc(r->held_cap, sizeof(*r->defer));
-	if (r->wakefd < 0 || r->scratch == NULL || r->held == NULL || r->defer == NULL ||
+	if (r->wakefd < 0 || r->held == NULL || r->defer == NULL ||
 	    sem_init(&r->ready, 0, 0) < 0) {
 		if (r->wakefd >= 0)
 			close(r->wakefd);
 		free(r->held);
 		free(r->defer);
-		free(r->scratch);
 		free(r);
 		return NULL;
 	}
@@ -516,7 +535,6 @@ void render_free(struct render *r)
 	close(r->wakefd);
 	free(r->held);
 	free(r->defer);
-	free(r->scratch);
 	free(r);
 }
 

@@ -1,6 +1,7 @@
 /* ring: the audio ring of interleaved float frames, single writer (render thread) and
- * single reader (PipeWire data thread).  real-time safe on both sides: two memcpy at most,
- * one acquire load of the other side's index, one release store of our own. */
+ * single reader (PipeWire data thread).  real-time safe on both sides: two runs of frames
+ * at most, one acquire load of the other side's index, one release store of our own (the
+ * index core, engine/ringidx.h). */
 #include "ring.h"
 
 #include <errno.h>
@@ -9,13 +10,12 @@
 
 int ring_init(struct ring *r, uint32_t frames, uint32_t channels)
 {
-	if (frames < 2 || (frames & (frames - 1)) != 0 || channels == 0)
+	if (!ringidx_size_ok(frames) || channels == 0)
 		return -EINVAL;
 	r->data = calloc((size_t)frames * channels, sizeof(float));
 	if (r->data == NULL)
 		return -ENOMEM;
-	atomic_init(&r->wpos, 0);
-	atomic_init(&r->rpos, 0);
+	ringidx_init(&r->idx, frames, 0);
 	atomic_init(&r->underruns, 0);
 	atomic_init(&r->underrun_frames, 0);
 	atomic_init(&r->request, 0);
@@ -32,71 +32,67 @@ void ring_fini(struct ring *r)
 
 uint32_t ring_fill(const struct ring *r)
 {
-	uint32_t rpos = atomic_load_explicit(&r->rpos, memory_order_acquire);
-	uint32_t wpos = atomic_load_explicit(&r->wpos, memory_order_acquire);
-	uint32_t n = wpos - rpos;
-
-	return n > r->frames ? r->frames : n;
+	return ringidx_fill(&r->idx);
 }
 
 uint32_t ring_space(const struct ring *r)
 {
-	return r->frames - ring_fill(r);
+	return r->frames - ringidx_fill(&r->idx);
 }
 
-/* the storage offset of frame position pos, and how many of n frames fit before the end
- * of the storage; the rest wraps to the start */
-static uint32_t ring_split(const struct ring *r, uint32_t pos, uint32_t n, uint32_t *off)
+/* the n frames from position pos as two runs of the storage */
+static void ring_regions(const struct ring *r, uint32_t pos, uint32_t n,
+			 struct ring_region reg[2])
 {
-	*off = pos & (r->frames - 1);
-	return r->frames - *off < n ? r->frames - *off : n;
+	uint32_t off, first = ringidx_split(&r->idx, pos, n, &off);
+
+	reg[0] = (struct ring_region){ r->data + (size_t)off * r->channels, first };
+	reg[1] = (struct ring_region){ r->data, n - first };
 }
 
-static void ring_copy_in(struct ring *r, uint32_t pos, const float *src, uint32_t n)
+uint32_t ring_write_regions(struct ring *r, uint32_t n, struct ring_region reg[2])
 {
-	uint32_t off, first = ring_split(r, pos, n, &off);
-	size_t ch = r->channels;
+	uint32_t w, space = ringidx_space(&r->idx, &w);
 
-	memcpy(r->data + off * ch, src, first * ch * sizeof(float));
-	memcpy(r->data, src + first * ch, (n - first) * ch * sizeof(float));
+	if (n > space)
+		n = space;
+	ring_regions(r, w, n, reg);
+	return n;
 }
 
-static void ring_copy_out(const struct ring *r, uint32_t pos, float *dst, uint32_t n)
+void ring_write_done(struct ring *r, uint32_t n)
 {
-	uint32_t off, first = ring_split(r, pos, n, &off);
-	size_t ch = r->channels;
-
-	memcpy(dst, r->data + off * ch, first * ch * sizeof(float));
-	memcpy(dst + first * ch, r->data, (n - first) * ch * sizeof(float));
+	ringidx_write_advance(&r->idx, n);
 }
 
 uint32_t ring_write(struct ring *r, const float *src, uint32_t n)
 {
-	uint32_t wpos = atomic_load_explicit(&r->wpos, memory_order_relaxed);
-	uint32_t rpos = atomic_load_explicit(&r->rpos, memory_order_acquire);
-	uint32_t space = r->frames - (wpos - rpos);
+	struct ring_region reg[2];
+	size_t ch = r->channels;
 
-	if (n > space)
-		n = space;
+	n = ring_write_regions(r, n, reg);
 	if (n == 0)
 		return 0;
-	ring_copy_in(r, wpos, src, n);
-	atomic_store_explicit(&r->wpos, wpos + n, memory_order_release);
+	memcpy(reg[0].data, src, reg[0].frames * ch * sizeof(float));
+	memcpy(reg[1].data, src + reg[0].frames * ch, reg[1].frames * ch * sizeof(float));
+	ring_write_done(r, n);
 	return n;
 }
 
 uint32_t ring_read(struct ring *r, float *dst, uint32_t n)
 {
-	uint32_t rpos = atomic_load_explicit(&r->rpos, memory_order_relaxed);
-	uint32_t wpos = atomic_load_explicit(&r->wpos, memory_order_acquire);
-	uint32_t fill = wpos - rpos;
+	uint32_t rd, fill = ringidx_avail(&r->idx, &rd);
+	struct ring_region reg[2];
+	size_t ch = r->channels;
 
 	if (n > fill)
 		n = fill;
 	if (n == 0)
 		return 0;
-	ring_copy_out(r, rpos, dst, n);
-	atomic_store_explicit(&r->rpos, rpos + n, memory_order_release);
+	ring_regions(r, rd, n, reg);
+	memcpy(dst, reg[0].data, reg[0].frames * ch * sizeof(float));
+	memcpy(dst + reg[0].frames * ch, reg[1].data, reg[1].frames * ch * sizeof(float));
+	ringidx_read_advance(&r->idx, n);
 	return n;
 }
 

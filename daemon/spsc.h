@@ -1,22 +1,18 @@
-/* spsc: a bounded single-producer single-consumer queue of fixed-size items.
+/* spsc: a bounded single-producer single-consumer queue of fixed-size items, over the ring
+ * index core (engine/ringidx.h).
  * spsc_init/spsc_fini: owner, before/after both sides run.  spsc_push: producer thread only.
  * spsc_pop/spsc_peek: consumer thread only.  spsc_count/spsc_space: either side.
  * no call blocks, allocates or locks, so both ends may be real-time threads. */
 #ifndef AUDIOD_SPSC_H
 #define AUDIOD_SPSC_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/ringidx.h"
+
 struct spsc {
-	/* free-running counts of items pushed and popped; they wrap at 2^32, which the
-	 * power-of-two capacity divides, so `head - tail` is always the fill. */
-	_Atomic uint32_t head;		/* written by the producer only */
-	char pad0[64 - sizeof(uint32_t)];	/* keep the two indices on separate cache lines */
-	_Atomic uint32_t tail;		/* written by the consumer only */
-	char pad1[64 - sizeof(uint32_t)];
-	uint32_t mask;			/* capacity - 1 */
+	struct ringidx idx;		/* items pushed (write) and popped (read) */
 	uint32_t item_size;		/* bytes */
 	unsigned char *items;		/* capacity * item_size bytes */
 };
@@ -36,6 +32,6 @@ bool spsc_peek(struct spsc *q, void *item);
  * change it an instant later, but only in the direction that helps the caller. */
 uint32_t spsc_count(const struct spsc *q);
 uint32_t spsc_space(const struct spsc *q);
-static inline uint32_t spsc_capacity(const struct spsc *q) { return q->mask + 1; }
+static inline uint32_t spsc_capacity(const struct spsc *q) { return q->idx.size; }
 
 #endif

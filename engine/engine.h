@@ -138,6 +138,9 @@ void engine_exec(struct engine *e, struct engine_op *op);
 const struct bus *engine_render(struct engine *e);
 /* interleaves a bus into out (bus->channels * QUANTUM floats) */
 void engine_interleave(const struct bus *b, float *out);
+/* interleaves the frames from..from+n-1 of a bus into out (bus->channels * n floats), for
+ * a quantum that goes straight into a ring in two runs */
+void engine_interleave_frames(const struct bus *b, uint32_t from, uint32_t n, float *out);
 /* whether the last rendered quantum could be heard or leaves something to hear: a source
  * played in it, a node still rings (delay, reverb, filter tails) or the output was not
  * silent.  false means that, until a command changes the graph or a scheduled source

@@ -231,156 +231,234 @@ int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struc
 	return r;
 }
 
-struct plan *graph_plan(struct graph *g, struct error *err)
+/* plan building: the state of one graph_plan.  vertices are the nodes by plan_index, then
+ * one write step per DelayNode on a cycle (its read step keeps the node's own vertex) */
+struct planner {
+	struct graph *g;
+	uint32_t n;			/* nodes */
+	uint32_t nv;			/* vertices: nodes plus write steps */
+	uint32_t n_edges;
+	uint32_t listener;		/* the listener's node index, or UINT32_MAX */
+	struct node **by_index;		/* n + 1 */
+	uint32_t *write_of;		/* n + 1: a node's write-step vertex, or UINT32_MAX */
+	uint32_t *stack;		/* n + 1: reaches() */
+	uint8_t *seen;			/* n + 1: reaches() */
+	struct adjacency a;
+	uint32_t *node_of;		/* nv: a vertex's node index */
+	uint32_t *indeg;		/* nv: edges not yet ordered, into each vertex */
+	uint32_t *queue;		/* nv: Kahn's queue, which ends as the order */
+	uint32_t *in_entry;		/* n + 1: the entry that holds a node's inputs */
+	uint32_t *param_entry;		/* n + 1: the entry that holds a node's params */
+};
+
+static void planner_fini(struct planner *pl)
 {
-	uint32_t n = (uint32_t)g->count, nv, i, k, head = 0, tail = 0, n_edges = 0;
-	uint32_t listener = UINT32_MAX;
-	struct node **by_index = NULL, *x;
-	uint32_t *indeg = NULL, *queue = NULL, *write_of = NULL, *stack = NULL;
-	uint32_t *in_entry = NULL, *param_entry = NULL, *node_of = NULL;
-	struct adjacency a = { NULL, NULL };
-	uint8_t *seen = NULL;
-	struct plan *plan = NULL;
+	adjacency_free(&pl->a);
+	free(pl->by_index);
+	free(pl->write_of);
+	free(pl->stack);
+	free(pl->seen);
+	free(pl->indeg);
+	free(pl->queue);
+	free(pl->node_of);
+	free(pl->in_entry);
+	free(pl->param_entry);
+}
+
+/* indexes the nodes and builds the adjacency; -1 when out of memory */
+static int planner_init(struct planner *pl, struct graph *g)
+{
+	uint32_t n = (uint32_t)g->count;
 	struct edge *e;
-	size_t bytes;
-	char *mem;
 
-	by_index = calloc(n + 1, sizeof(*by_index));
-	write_of = calloc(n + 1, sizeof(*write_of));
-	stack = calloc(n + 1, sizeof(*stack));
-	seen = calloc(n + 1, 1);
-	if (!by_index || !write_of || !stack || !seen)
-		goto oom;
-	graph_index(g, by_index);
+	*pl = (struct planner){ .g = g, .n = n, .listener = UINT32_MAX };
+	pl->by_index = calloc(n + 1, sizeof(*pl->by_index));
+	pl->write_of = calloc(n + 1, sizeof(*pl->write_of));
+	pl->stack = calloc(n + 1, sizeof(*pl->stack));
+	pl->seen = calloc(n + 1, 1);
+	if (!pl->by_index || !pl->write_of || !pl->stack || !pl->seen)
+		return -1;
+	graph_index(g, pl->by_index);
 	for (e = g->edges; e; e = e->next)
-		n_edges++;
-	if (adjacency_build(g, n, n_edges, &a) < 0)
-		goto oom;
+		pl->n_edges++;
+	return adjacency_build(g, n, pl->n_edges, &pl->a);
+}
 
-	/* delays on a cycle get a second vertex: the write step */
-	nv = n;
-	for (i = 0; i < n; i++) {
-		x = by_index[i];
+/* delays on a cycle get a second vertex: the write step.  sets in_cycle_model */
+static void planner_split_delays(struct planner *pl)
+{
+	uint32_t i;
+
+	pl->nv = pl->n;
+	for (i = 0; i < pl->n; i++) {
+		struct node *x = pl->by_index[i];
+
 		x->in_cycle_model = x->kind->breaks_cycles &&
-				    reaches(&a, by_index, n, i, i, false, stack, seen);
-		write_of[i] = x->in_cycle_model ? nv++ : UINT32_MAX;
+				    reaches(&pl->a, pl->by_index, pl->n, i, i, false, pl->stack,
+					    pl->seen);
+		pl->write_of[i] = x->in_cycle_model ? pl->nv++ : UINT32_MAX;
 	}
-	node_of = calloc(nv, sizeof(*node_of));
-	indeg = calloc(nv, sizeof(*indeg));
-	queue = calloc(nv, sizeof(*queue));
-	in_entry = calloc(n + 1, sizeof(*in_entry));
-	param_entry = calloc(n + 1, sizeof(*param_entry));
-	if (!node_of || !indeg || !queue || !in_entry || !param_entry)
-		goto oom;
-	for (i = 0; i < n; i++) {
-		node_of[i] = i;
-		if (write_of[i] != UINT32_MAX)
-			node_of[write_of[i]] = i;
-	}
-	for (e = g->edges; e; e = e->next) {
-		uint32_t d = e->dst->plan_index;
-		indeg[write_of[d] != UINT32_MAX ? write_of[d] : d]++;
-	}
-	/* the spec makes the listener an input of every PannerNode: an implicit edge */
-	for (i = 0; i < n; i++)
-		if (by_index[i]->kind->listener)
-			listener = i;
-	for (i = 0; listener != UINT32_MAX && i < n; i++)
-		if (by_index[i]->kind->uses_listener)
-			indeg[i]++;
-	/* Kahn, seeded in creation order, so the order is deterministic */
-	for (i = 0; i < nv; i++)
-		if (indeg[i] == 0)
-			queue[tail++] = i;
-	while (head < tail) {
-		uint32_t v = queue[head++];
-		if (v >= n)
-			continue;	/* write steps have no outgoing edges */
-		for (i = 0; v == listener && i < n; i++)
-			if (by_index[i]->kind->uses_listener && --indeg[i] == 0)
-				queue[tail++] = i;
-		for (k = a.start[v]; k < a.start[v + 1]; k++) {
-			uint32_t d = a.edge[k]->dst->plan_index;
-			if (write_of[d] != UINT32_MAX)
-				d = write_of[d];
-			if (--indeg[d] == 0)
-				queue[tail++] = d;
-		}
-	}
-	if (tail < nv) {
-		for (i = 0; i < nv && indeg[i] == 0; i++)
-			;
-		x = by_index[node_of[i < nv ? i : 0]];
-		err_set(err, ERR_CYCLE, "the graph would contain a cycle without a DelayNode "
-			"(through \"%s\")", x->name);
-		goto error;
-	}
+}
 
-	/* one block: plan, entries, per-entry input lists, source pointers */
-	bytes = sizeof(*plan) + nv * sizeof(struct plan_entry) + (nv + 63) / 64 * sizeof(uint64_t);
-	for (i = 0; i < n; i++)
-		bytes += (by_index[i]->n_inputs + by_index[i]->n_params) *
+/* the vertex an edge into node d leads to: a split delay's write step, else d's own */
+static uint32_t planner_sink(const struct planner *pl, uint32_t d)
+{
+	return pl->write_of[d] != UINT32_MAX ? pl->write_of[d] : d;
+}
+
+/* in-degrees of the vertices; the spec makes the listener an input of every PannerNode:
+ * an implicit edge */
+static void planner_count_indegrees(struct planner *pl)
+{
+	struct edge *e;
+	uint32_t i;
+
+	for (e = pl->g->edges; e; e = e->next)
+		pl->indeg[planner_sink(pl, e->dst->plan_index)]++;
+	for (i = 0; i < pl->n; i++)
+		if (pl->by_index[i]->kind->listener)
+			pl->listener = i;
+	for (i = 0; pl->listener != UINT32_MAX && i < pl->n; i++)
+		if (pl->by_index[i]->kind->uses_listener)
+			pl->indeg[i]++;
+}
+
+/* the arrays of the ordering, and each vertex's node; -1 when out of memory */
+static int planner_alloc_order(struct planner *pl)
+{
+	uint32_t i;
+
+	pl->node_of = calloc(pl->nv, sizeof(*pl->node_of));
+	pl->indeg = calloc(pl->nv, sizeof(*pl->indeg));
+	pl->queue = calloc(pl->nv, sizeof(*pl->queue));
+	pl->in_entry = calloc(pl->n + 1, sizeof(*pl->in_entry));
+	pl->param_entry = calloc(pl->n + 1, sizeof(*pl->param_entry));
+	if (!pl->node_of || !pl->indeg || !pl->queue || !pl->in_entry || !pl->param_entry)
+		return -1;
+	for (i = 0; i < pl->n; i++) {
+		pl->node_of[i] = i;
+		if (pl->write_of[i] != UINT32_MAX)
+			pl->node_of[pl->write_of[i]] = i;
+	}
+	return 0;
+}
+
+/* Kahn's step for vertex v: queues what only waited for it */
+static void planner_release(struct planner *pl, uint32_t v, uint32_t *tail)
+{
+	uint32_t i, k;
+
+	if (v >= pl->n)
+		return;		/* write steps have no outgoing edges */
+	for (i = 0; v == pl->listener && i < pl->n; i++)
+		if (pl->by_index[i]->kind->uses_listener && --pl->indeg[i] == 0)
+			pl->queue[(*tail)++] = i;
+	for (k = pl->a.start[v]; k < pl->a.start[v + 1]; k++) {
+		uint32_t d = planner_sink(pl, pl->a.edge[k]->dst->plan_index);
+
+		if (--pl->indeg[d] == 0)
+			pl->queue[(*tail)++] = d;
+	}
+}
+
+/* the processing order into queue: Kahn, seeded in creation order, so the order is
+ * deterministic.  -1 with ERR_CYCLE when a cycle has no DelayNode */
+static int planner_order(struct planner *pl, struct error *err)
+{
+	uint32_t i, head = 0, tail = 0;
+
+	planner_count_indegrees(pl);
+	for (i = 0; i < pl->nv; i++)
+		if (pl->indeg[i] == 0)
+			pl->queue[tail++] = i;
+	while (head < tail)
+		planner_release(pl, pl->queue[head++], &tail);
+	if (tail == pl->nv)
+		return 0;
+	for (i = 0; i < pl->nv && pl->indeg[i] == 0; i++)
+		;
+	return err_set(err, ERR_CYCLE, "the graph would contain a cycle without a DelayNode "
+		       "(through \"%s\")", pl->by_index[pl->node_of[i < pl->nv ? i : 0]]->name);
+}
+
+/* one block holds it all: plan, entries, idle bits, per-entry input lists, sources */
+static size_t plan_size(const struct planner *pl)
+{
+	size_t bytes = sizeof(struct plan) + pl->nv * sizeof(struct plan_entry) +
+		       (pl->nv + 63) / 64 * sizeof(uint64_t);
+	uint32_t i;
+
+	for (i = 0; i < pl->n; i++)
+		bytes += (pl->by_index[i]->n_inputs + pl->by_index[i]->n_params) *
 			 sizeof(struct plan_input);
-	bytes += (n_edges + 1) * sizeof(struct plan_src);
-	mem = calloc(1, bytes);
-	if (mem == NULL)
-		goto oom;
-	plan = (struct plan *)mem;
-	plan->bytes = bytes;
-	mem += sizeof(*plan);
-	plan->entries = (struct plan_entry *)mem;
-	mem += nv * sizeof(struct plan_entry);
-	plan->idle = (uint64_t *)mem;
-	mem += (nv + 63) / 64 * sizeof(uint64_t);
-	plan->n = nv;
-	for (k = 0; k < nv; k++) {
-		uint32_t v = queue[k];
-		struct plan_entry *pe = &plan->entries[k];
-		bool write = v >= n;
+	return bytes + (pl->n_edges + 1) * sizeof(struct plan_src);
+}
 
-		x = by_index[node_of[v]];
-		pe->node = x;
-		pe->from = x->from;
-		pe->until = x->until;
-		pe->phase = write ? PHASE_WRITE : x->in_cycle_model ? PHASE_READ : PHASE_FULL;
-		if (pe->phase != PHASE_READ) {
-			pe->inputs = (struct plan_input *)mem;
-			mem += x->n_inputs * sizeof(struct plan_input);
-			in_entry[x->plan_index] = k;
-		}
-		if (pe->phase != PHASE_WRITE) {
-			pe->params = (struct plan_input *)mem;
-			mem += x->n_params * sizeof(struct plan_input);
-			param_entry[x->plan_index] = k;
-		}
+/* entry k: the k-th vertex of the order, with its input and param lists carved from mem */
+static char *plan_fill_entry(struct planner *pl, struct plan *plan, uint32_t k, char *mem)
+{
+	uint32_t v = pl->queue[k];
+	struct plan_entry *pe = &plan->entries[k];
+	struct node *x = pl->by_index[pl->node_of[v]];
+
+	pe->node = x;
+	pe->from = x->from;
+	pe->until = x->until;
+	pe->phase = v >= pl->n ? PHASE_WRITE : x->in_cycle_model ? PHASE_READ : PHASE_FULL;
+	if (pe->phase != PHASE_READ) {
+		pe->inputs = (struct plan_input *)mem;
+		mem += x->n_inputs * sizeof(struct plan_input);
+		pl->in_entry[x->plan_index] = k;
 	}
-	/* source lists, in connection order: count, carve, fill */
-	for (e = g->edges; e; e = e->next) {
-		uint32_t d = e->dst->plan_index;
-		if (e->input >= 0)
-			plan->entries[in_entry[d]].inputs[e->input].n++;
-		else
-			plan->entries[param_entry[d]].params[e->param].n++;
+	if (pe->phase != PHASE_WRITE) {
+		pe->params = (struct plan_input *)mem;
+		mem += x->n_params * sizeof(struct plan_input);
+		pl->param_entry[x->plan_index] = k;
 	}
-	for (k = 0; k < nv; k++) {
+	return mem;
+}
+
+/* the list an edge's source goes in: the input or param of its destination's entry */
+static struct plan_input *plan_list_of(const struct planner *pl, struct plan *plan,
+				       const struct edge *e)
+{
+	uint32_t d = e->dst->plan_index;
+
+	if (e->input >= 0)
+		return &plan->entries[pl->in_entry[d]].inputs[e->input];
+	return &plan->entries[pl->param_entry[d]].params[e->param];
+}
+
+/* gives each of n lists its count of sources from mem, and empties it for filling */
+static char *plan_carve_lists(struct plan_input *lists, uint32_t n, char *mem)
+{
+	uint32_t j;
+
+	for (j = 0; lists && j < n; j++) {
+		lists[j].srcs = (struct plan_src *)mem;
+		mem += lists[j].n * sizeof(struct plan_src);
+		lists[j].n = 0;
+	}
+	return mem;
+}
+
+/* source lists, in connection order: count, carve, fill */
+static void plan_fill_sources(const struct planner *pl, struct plan *plan, char *mem)
+{
+	struct edge *e;
+	uint32_t k;
+
+	for (e = pl->g->edges; e; e = e->next)
+		plan_list_of(pl, plan, e)->n++;
+	for (k = 0; k < plan->n; k++) {
 		struct plan_entry *pe = &plan->entries[k];
-		uint32_t j;
-		for (j = 0; pe->inputs && j < pe->node->n_inputs; j++) {
-			pe->inputs[j].srcs = (struct plan_src *)mem;
-			mem += pe->inputs[j].n * sizeof(struct plan_src);
-			pe->inputs[j].n = 0;
-		}
-		for (j = 0; pe->params && j < pe->node->n_params; j++) {
-			pe->params[j].srcs = (struct plan_src *)mem;
-			mem += pe->params[j].n * sizeof(struct plan_src);
-			pe->params[j].n = 0;
-		}
+
+		mem = plan_carve_lists(pe->inputs, pe->node->n_inputs, mem);
+		mem = plan_carve_lists(pe->params, pe->node->n_params, mem);
 	}
-	for (e = g->edges; e; e = e->next) {
-		uint32_t d = e->dst->plan_index;
-		struct plan_input *pi = e->input >= 0 ?
-			&plan->entries[in_entry[d]].inputs[e->input] :
-			&plan->entries[param_entry[d]].params[e->param];
+	for (e = pl->g->edges; e; e = e->next) {
+		struct plan_input *pi = plan_list_of(pl, plan, e);
+
 		/* it carries sound while the edge and both its ends exist */
 		pi->srcs[pi->n++] = (struct plan_src){
 			.bus = &e->src->out[e->output],
@@ -388,26 +466,55 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 			.until = min3(e->until, e->src->until, e->dst->until),
 			/* the one entry of a node that is not split in two (its idle state) */
 			.producer = e->src->in_cycle_model ? NULL :
-				&plan->entries[param_entry[e->src->plan_index]],
+				&plan->entries[pl->param_entry[e->src->plan_index]],
 		};
 	}
+}
+
+/* the plan of an ordered planner; NULL when out of memory */
+static struct plan *plan_build(struct planner *pl)
+{
+	size_t bytes = plan_size(pl);
+	char *mem = calloc(1, bytes);
+	struct plan *plan = (struct plan *)mem;
+	uint32_t k;
+
+	if (mem == NULL)
+		return NULL;
+	plan->bytes = bytes;
+	mem += sizeof(*plan);
+	plan->entries = (struct plan_entry *)mem;
+	mem += pl->nv * sizeof(struct plan_entry);
+	plan->idle = (uint64_t *)mem;
+	mem += (pl->nv + 63) / 64 * sizeof(uint64_t);
+	plan->n = pl->nv;
+	for (k = 0; k < pl->nv; k++)
+		mem = plan_fill_entry(pl, plan, k, mem);
+	plan_fill_sources(pl, plan, mem);
+	return plan;
+}
+
+struct plan *graph_plan(struct graph *g, struct error *err)
+{
+	struct plan *plan = NULL;
+	struct planner pl;
+
+	if (planner_init(&pl, g) < 0)
+		goto oom;
+	planner_split_delays(&pl);
+	if (planner_alloc_order(&pl) < 0)
+		goto oom;
+	if (planner_order(&pl, err) < 0)
+		goto done;
+	plan = plan_build(&pl);
+	if (plan == NULL)
+		goto oom;
 	goto done;
 
 oom:
 	err_set(err, ERR_INTERNAL, "out of memory");
-error:
-	plan = NULL;
 done:
-	adjacency_free(&a);
-	free(by_index);
-	free(write_of);
-	free(stack);
-	free(seen);
-	free(indeg);
-	free(queue);
-	free(node_of);
-	free(in_entry);
-	free(param_entry);
+	planner_fini(&pl);
 	return plan;
 }
 

@@ -308,6 +308,52 @@ static void a_command_stops_suspended_time_until_resumed(void **state)
 	assert_int_equal(spsc_count(&fx.cmds), 1);
 }
 
+/* a 440 Hz sine into the destination, started at once */
+static struct engine_op *sine_ops(struct engine *e)
+{
+	struct engine_op *op, *next;
+	struct error err = { 0 };
+
+	assert_int_equal(engine_op_create(e, "OscillatorNode", "o", NULL, 0, &op, &err), 0);
+	assert_int_equal(engine_op_connect(e, "o", "destination", -1, -1, &next, &err), 0);
+	engine_op_chain(op, next);
+	assert_int_equal(engine_op_start(e, "o", NAN, NAN, NAN, &next, &err), 0);
+	return engine_op_chain(op, next);
+}
+
+static void quanta_written_in_place_across_the_ring_end_arrive_exact(void **state)
+{
+	enum { FRAMES = 3 * 8192, FADE = 20000 };
+	static float got[FRAMES * 2], want[QUANTUM * 2];
+	struct error err = { 0 };
+	struct engine *ref = engine_new(RATE, 2, &err);
+	uint32_t k, i;
+
+	setup_with(256, 1024, 10);
+	/* 64 frames short of the storage end and of the 32-bit wrap: the quantum that reaches
+	 * the end goes in two runs, 64 frames before it and 64 after */
+	ringidx_init(&fx.ring.idx, 8192, UINT32_MAX - 63);
+	push(sine_ops(fx.e), RENDER_AT_NOW, 0);
+	engine_exec(ref, sine_ops(ref));
+	render_fade(fx.r, FADE);
+	for (k = 0; k < FRAMES; k += 512) {
+		render_step(fx.r);
+		assert_int_equal(ring_read(&fx.ring, got + k * 2, 512), 512);
+	}
+	/* what the engine renders, interleaved, times the ramp, as the renderer computes it */
+	for (k = 0; k < FRAMES; k += QUANTUM) {
+		engine_interleave(engine_render(ref), want);
+		for (i = 0; i < QUANTUM * 2; i++) {
+			uint32_t f = k + i / 2;
+			float g = f < FADE ? 1.0f - (float)f / (float)FADE : 0.0f;
+
+			assert_true(got[k * 2 + i] == want[i] * g);
+		}
+	}
+	assert_true(render_faded(fx.r));
+	engine_free(ref);
+}
+
 static void fade_ramps_linearly_to_silence(void **state)
 {
 	struct engine_op *op, *next;
@@ -436,6 +482,8 @@ int main(void)
 		cmocka_unit_test_teardown(held_commands_keep_their_order_by_time, teardown),
 		cmocka_unit_test_teardown(an_underrun_grows_the_lead_and_calm_shrinks_it, teardown),
 		cmocka_unit_test_teardown(fade_ramps_linearly_to_silence, teardown),
+		cmocka_unit_test_teardown(quanta_written_in_place_across_the_ring_end_arrive_exact,
+					  teardown),
 		cmocka_unit_test_teardown(quiet_is_published_with_the_next_scheduled_start, teardown),
 		cmocka_unit_test_teardown(suspended_time_follows_the_clock, teardown),
 		cmocka_unit_test_teardown(suspended_time_stops_short_of_a_scheduled_start, teardown),

@@ -1,6 +1,6 @@
-/* tests for daemon/spsc (the command and return queues) and daemon/ring (the audio ring):
- * bounds, order, exact wraparound of the free-running indices, and a two-thread stress of
- * millions of items each. */
+/* tests for daemon/spsc (the command and return queues) and daemon/ring (the audio ring),
+ * both over engine/ringidx.h: bounds, order, exact wraparound of the free-running indices,
+ * writing in place, and a two-thread stress of millions of items each. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -85,8 +85,7 @@ static void indices_wrap_past_2_to_the_32(void **state)
 
 	assert_int_equal(spsc_init(&q, 8, sizeof(v)), 0);
 	/* both sides just short of the 32-bit wrap */
-	atomic_store(&q.head, UINT32_MAX - 2);
-	atomic_store(&q.tail, UINT32_MAX - 2);
+	ringidx_init(&q.idx, 8, UINT32_MAX - 2);
 	for (v = 0; v < 8; v++)
 		assert_true(spsc_push(&q, &v));
 	assert_false(spsc_push(&q, &v));
@@ -96,7 +95,7 @@ static void indices_wrap_past_2_to_the_32(void **state)
 		assert_int_equal(v, want);
 	}
 	assert_int_equal(spsc_count(&q), 0);
-	assert_int_equal(atomic_load(&q.tail), 5);
+	assert_int_equal(atomic_load(&q.idx.read), 5);
 	spsc_fini(&q);
 }
 
@@ -167,8 +166,7 @@ static void ring_wraparound_is_sample_exact(void **state)
 
 	assert_int_equal(ring_init(&r, CAP, CH), 0);
 	/* start near the 32-bit wrap so both storage and index wraparound are crossed */
-	atomic_store(&r.wpos, UINT32_MAX - 100);
-	atomic_store(&r.rpos, UINT32_MAX - 100);
+	ringidx_init(&r.idx, CAP, UINT32_MAX - 100);
 	for (int round = 0; round < 200; round++) {
 		uint32_t n = steps[round % 10], got;
 
@@ -187,6 +185,52 @@ static void ring_wraparound_is_sample_exact(void **state)
 				assert_true(buf[i * CH + c] == sample_of(rf + i, c));
 		rf += got;
 	}
+	ring_fini(&r);
+}
+
+static void ring_writes_in_place_in_two_runs_across_the_wrap(void **state)
+{
+	enum { CH = 2, CAP = 16 };
+	struct ring_region reg[2];
+	struct ring r;
+	float out[CAP * CH];
+	uint32_t f = 0;
+
+	assert_int_equal(ring_init(&r, CAP, CH), 0);
+	/* the write index 5 frames short of the 32-bit wrap: slot 11 */
+	ringidx_init(&r.idx, CAP, UINT32_MAX - 4);
+	assert_int_equal(ring_write_regions(&r, 8, reg), 8);
+	assert_ptr_equal(reg[0].data, r.data + 11 * CH);
+	assert_int_equal(reg[0].frames, 5);
+	assert_ptr_equal(reg[1].data, r.data);
+	assert_int_equal(reg[1].frames, 3);
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; i < reg[k].frames; i++, f++)
+			for (uint32_t c = 0; c < CH; c++)
+				reg[k].data[i * CH + c] = sample_of(f, c);
+	assert_int_equal(ring_fill(&r), 0);	/* nothing published before done */
+	ring_write_done(&r, 8);
+	assert_int_equal(ring_fill(&r), 8);
+	assert_int_equal(ring_read(&r, out, CAP), 8);
+	for (f = 0; f < 8; f++)
+		for (uint32_t c = 0; c < CH; c++)
+			assert_true(out[f * CH + c] == sample_of(f, c));
+	ring_fini(&r);
+}
+
+static void ring_write_regions_stop_at_the_free_space(void **state)
+{
+	struct ring_region reg[2];
+	struct ring r;
+	float in[2 * 12] = { 0 };
+
+	assert_int_equal(ring_init(&r, 16, 2), 0);
+	assert_int_equal(ring_write(&r, in, 12), 12);
+	assert_int_equal(ring_write_regions(&r, 8, reg), 4);
+	assert_int_equal(reg[0].frames + reg[1].frames, 4);
+	ring_write_done(&r, 4);
+	assert_int_equal(ring_write_regions(&r, 8, reg), 0);
+	assert_int_equal(ring_space(&r), 0);
 	ring_fini(&r);
 }
 
@@ -274,6 +318,8 @@ int main(void)
 		cmocka_unit_test(two_threads_pass_millions_of_items_in_order_without_loss),
 		cmocka_unit_test(ring_write_stops_at_capacity),
 		cmocka_unit_test(ring_wraparound_is_sample_exact),
+		cmocka_unit_test(ring_writes_in_place_in_two_runs_across_the_wrap),
+		cmocka_unit_test(ring_write_regions_stop_at_the_free_space),
 		cmocka_unit_test(ring_read_pad_fills_silence_and_counts_an_underrun),
 		cmocka_unit_test(ring_two_threads_pass_millions_of_frames_exactly),
 	};
