@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "hrtf.h"
 #include "node.h"
+#include "media.h"
 #include "plugin.h"
 
 #define EVENT_CAP 1024	/* power of two */
@@ -78,6 +79,9 @@ struct engine {
 	/* LV2Nodes' plugins: instantiated by the maker's host (plugin.h) */
 	plugin_instantiate_fn plugin_new;
 	void *plugin_data;
+	/* MediaStream nodes' streams: opened by the maker's host (media.h) */
+	media_open_fn media_open;
+	void *media_data;
 	struct node *dest;
 	struct node *listener;		/* the AudioListener (listener.c) */
 
@@ -137,6 +141,24 @@ struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *
 		return NULL;
 	}
 	return e->plugin_new(e->plugin_data, uri, e->sample_rate, QUANTUM, err);
+}
+
+void engine_set_media_host(struct engine *e, media_open_fn open, void *data)
+{
+	e->media_open = open;
+	e->media_data = data;
+}
+
+struct media_stream *engine_media_open(struct engine *e, const char *kind,
+				       struct media_request *rq, struct error *err)
+{
+	if (e->media_open == NULL) {
+		err_set(err, ERR_NOT_SUPPORTED, "%s needs a live sound server (the daemon's "
+			"PipeWire connection); offline rendering has none", kind);
+		return NULL;
+	}
+	rq->rate = e->sample_rate;
+	return e->media_open(e->media_data, rq, err);
 }
 
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
