@@ -6,7 +6,7 @@
 # second null sink, test-app.  pw-dump shows the stream with that application.name and
 # media.role; each sink's monitor, recorded, carries only its own tone (±1 Hz, ±0.5 dB:
 # the other tone mixed in would move both); `sessions` lists b's stream; asking an existing
-# session for a stream is invalid_state.
+# session for a stream is invalid_state; `audioctl --session c --stream APP` makes one.
 # usage: test-media-streams.sh AUDIOD AUDIOCTL WAV-ANALYZE
 set -u
 AUDIOD=$1
@@ -71,5 +71,12 @@ media_rec_start test-app "$PW_ENV/app.wav" "stream.capture.sink = true"
 rec_wait_seconds 3
 rec_stop
 media_check "$PW_ENV/app.wav" 880 0.2
+
+# audioctl: --stream makes the session with a stream; joining it again changes nothing
+"$AUDIOCTL" --session c --stream "Ctl App" --stream-role Game time >/dev/null ||
+	fail "audioctl --stream"
+"$AUDIOCTL" --session c --stream "Ctl App" time >/dev/null || fail "audioctl --stream again"
+pw_env_wait "media_pw_has application.name 'Ctl App'" 100 || fail "no stream for audioctl's session"
+media_pw_has media.role Game || fail "no media.role Game"
 daemon_stop
 echo PASS
