@@ -151,6 +151,9 @@ static void usage(FILE *f)
 	fprintf(f, "\nglobal options:\n"
 		"  --session NAME   work in session NAME (created if needed) instead of default\n"
 		"  --ephemeral      with --session: the session goes when its last client leaves\n"
+		"  --stream APP     with --session: a new session plays into a PipeWire stream of\n"
+		"                   its own, application name APP (--stream-role ROLE,\n"
+		"                   --stream-target SINK)\n"
 		"  --socket PATH    the daemon's socket (default $AUDIOD_SOCKET, else\n"
 		"                   $XDG_RUNTIME_DIR/audiod/socket)\n"
 		"  --json           print the daemon's replies as JSON lines\n"
@@ -194,6 +197,12 @@ static int global_option(struct ctl *ctl, int argc, char **argv, int *i)
 		target = &ctl->session, len = 9;
 	else if (strncmp(a, "--socket", 8) == 0 && (a[8] == '\0' || a[8] == '='))
 		target = &ctl->socket, len = 8;
+	else if (strncmp(a, "--stream-role", 13) == 0 && (a[13] == '\0' || a[13] == '='))
+		target = &ctl->stream_role, len = 13;
+	else if (strncmp(a, "--stream-target", 15) == 0 && (a[15] == '\0' || a[15] == '='))
+		target = &ctl->stream_target, len = 15;
+	else if (strncmp(a, "--stream", 8) == 0 && (a[8] == '\0' || a[8] == '='))
+		target = &ctl->stream_app, len = 8;
 	else
 		return 0;
 	if (a[len] == '=') {
@@ -273,6 +282,14 @@ int main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	if (ctl.ephemeral && ctl.session == NULL) {
 		fprintf(stderr, "audioctl: --ephemeral needs --session NAME\n");
+		return CTL_EXIT_USAGE;
+	}
+	if ((ctl.stream_role || ctl.stream_target) && ctl.stream_app == NULL) {
+		fprintf(stderr, "audioctl: --stream-role and --stream-target need --stream APP\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (ctl.stream_app && ctl.session == NULL) {
+		fprintf(stderr, "audioctl: --stream needs --session NAME\n");
 		return CTL_EXIT_USAGE;
 	}
 	if (argc < 2) {

@@ -101,6 +101,47 @@ static void print_not_running(const char *path)
 		"Start it with `systemctl --user start audiod`, or run `audiod &`.\n", path);
 }
 
+/* the session with a stream of its own ({"op":"session","stream":{...}}); the join that
+ * follows (audiod_session) then finds it.  an existing session with a stream is fine */
+static audiod_error ctl_session_stream(struct ctl *ctl)
+{
+	json_object *req = json_object_new_object(), *st = json_object_new_object();
+	const char *have = NULL;
+	json_object *reply = NULL, *sessions, *e, *v;
+	audiod_error err;
+
+	json_object_object_add(st, "application", json_object_new_string(ctl->stream_app));
+	if (ctl->stream_role)
+		json_object_object_add(st, "role", json_object_new_string(ctl->stream_role));
+	if (ctl->stream_target)
+		json_object_object_add(st, "target", json_object_new_string(ctl->stream_target));
+	json_object_object_add(req, "op", json_object_new_string("sessions"));
+	err = audiod_request(ctl->conn, req, &reply);
+	json_object_put(req);
+	if (err == AUDIOD_OK && json_object_object_get_ex(reply, "sessions", &sessions))
+		for (size_t i = 0; i < json_object_array_length(sessions); i++) {
+			e = json_object_array_get_idx(sessions, i);
+			if (json_object_object_get_ex(e, "name", &v) &&
+			    strcmp(json_object_get_string(v), ctl->session) == 0 &&
+			    json_object_object_get_ex(e, "stream", &v))
+				have = ctl->session;
+		}
+	json_object_put(reply);
+	if (have != NULL) {
+		json_object_put(st);
+		return AUDIOD_OK;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "op", json_object_new_string("session"));
+	json_object_object_add(req, "name", json_object_new_string(ctl->session));
+	if (ctl->ephemeral)
+		json_object_object_add(req, "ephemeral", json_object_new_boolean(1));
+	json_object_object_add(req, "stream", st);
+	err = audiod_request(ctl->conn, req, NULL);
+	json_object_put(req);
+	return err;
+}
+
 int ctl_connect(struct ctl *ctl)
 {
 	char path[256];
@@ -130,7 +171,9 @@ int ctl_connect(struct ctl *ctl)
 		return -1;
 	}
 	if (ctl->session != NULL) {
-		err = audiod_session(ctl->conn, ctl->session, ctl->ephemeral);
+		err = ctl->stream_app ? ctl_session_stream(ctl) : AUDIOD_OK;
+		if (err == AUDIOD_OK)
+			err = audiod_session(ctl->conn, ctl->session, ctl->ephemeral);
 		if (err != AUDIOD_OK) {
 			ctl_print_error(ctl, err);
 			return -1;

@@ -15,6 +15,8 @@ struct ctl {
 	const char *socket;	/* --socket, NULL: as the daemon finds it */
 	const char *session;	/* --session, NULL: default */
 	bool ephemeral;
+	/* --stream APP, --stream-role, --stream-target: the session's own playback stream */
+	const char *stream_app, *stream_role, *stream_target;
 	bool json;		/* --json: print replies as they came */
 	const char *command;	/* the subcommand's name, for messages */
 	audiod_conn *conn;

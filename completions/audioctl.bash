@@ -9,7 +9,7 @@ _audioctl_nodes()
 	# keep --session/--socket so names come from the session being worked on
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--session | --socket) global+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}") ;;
+		--session | --socket | --stream | --stream-role | --stream-target) global+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}") ;;
 		esac
 	done
 	audioctl "${global[@]}" ls --names 2>/dev/null
@@ -43,17 +43,21 @@ _audioctl()
 		close-session play watch top plugins render help"
 	local types="AnalyserNode AudioBufferSourceNode BiquadFilterNode ChannelMergerNode
 		ChannelSplitterNode ConstantSourceNode ConvolverNode DelayNode
-		DynamicsCompressorNode GainNode IIRFilterNode LV2Node OscillatorNode PannerNode
-		StereoPannerNode WaveShaperNode"
+		DynamicsCompressorNode GainNode IIRFilterNode LV2Node MediaStreamAudioDestinationNode
+		MediaStreamAudioSourceNode OscillatorNode PannerNode StereoPannerNode WaveShaperNode"
 	local methods="value automationRate setValueAtTime linearRampToValueAtTime
 		exponentialRampToValueAtTime setTargetAtTime setValueCurveAtTime
 		cancelScheduledValues cancelAndHoldAtTime"
-	local global="--session --ephemeral --socket --json --help --version"
+	local global="--session --ephemeral --stream --stream-role --stream-target --socket --json
+		--help --version"
 
 	case $prev in
 	--session) COMPREPLY=($(compgen -W "$(audioctl sessions --json 2>/dev/null |
 		grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--stream | --stream-target) return ;;
+	--stream-role) COMPREPLY=($(compgen -W "Music Movie Game Notification Communication
+		Accessibility Production Test" -- "$cur")); return ;;
 	--when | --offset | --duration | --at | --gain | --output | --input) return ;;
 	esac
 
@@ -61,7 +65,7 @@ _audioctl()
 	cmd= i=1
 	while ((i < COMP_CWORD)); do
 		case ${COMP_WORDS[i]} in
-		--session | --socket) ((i += 2)); continue ;;
+		--session | --socket | --stream | --stream-role | --stream-target) ((i += 2)); continue ;;
 		-*) ((i++)); continue ;;
 		*) cmd=${COMP_WORDS[i]}; break ;;
 		esac

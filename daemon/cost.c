@@ -13,6 +13,7 @@
 #include "engine/buffer.h"
 #include "engine/engine.h"
 #include "engine/node.h"
+#include "media.h"
 
 #define COPIES 8	/* nodes of a kind measured together */
 #define QUANTA 24	/* rendered per measurement */
@@ -79,16 +80,19 @@ static struct engine *bench_engine(double rate, uint32_t channels, const struct 
 
 	if (e == NULL)
 		return NULL;
+	engine_set_media_host(e, media_open_dry, NULL);	/* MediaStream nodes, unheard */
 	ok = exec(e, engine_op_create(e, "OscillatorNode", "src", &saw, 1, &op, &err), &op) &&
 	     exec(e, engine_op_start(e, "src", NAN, NAN, NAN, &op, &err), &op) &&
 	     exec(e, engine_op_connect(e, "src", "destination", -1, -1, &op, &err), &op);
 	for (int i = 0; ok && i < copies; i++) {
 		snprintf(name, sizeof(name), "n%d", i);
 		ok = exec(e, engine_op_create(e, k->name, name, opts, n_opts, &op, &err), &op) &&
-		     exec(e, engine_op_connect(e, name, "destination", -1, -1, &op, &err), &op);
+		     (k->outputs == 0 ?	/* MediaStreamAudioDestinationNode: fed */
+		      exec(e, engine_op_connect(e, "src", name, -1, -1, &op, &err), &op) :
+		      exec(e, engine_op_connect(e, name, "destination", -1, -1, &op, &err), &op));
 		if (ok && k->source)
 			ok = exec(e, engine_op_start(e, name, NAN, NAN, NAN, &op, &err), &op);
-		else if (ok && k->inputs > 0)
+		else if (ok && k->inputs > 0 && k->outputs > 0)
 			ok = exec(e, engine_op_connect(e, "src", name, -1, -1, &op, &err), &op);
 	}
 	if (!ok) {

@@ -250,12 +250,12 @@ static int session_quota(struct req *r, struct error *err)
 
 int op_session(struct req *r)
 {
-	static const char *const fields[] = { "op", "id", "name", "ephemeral" };
+	static const char *const fields[] = { "op", "id", "name", "ephemeral", "stream" };
 	struct error err = { 0 };
 	struct session *sess;
-	struct json_object *res;
+	struct json_object *res, *stream = req_field(r->obj, "stream");
 	const char *name;
-	bool ephemeral = false;
+	bool ephemeral = false, made;
 
 	if (codec_check_fields(r->obj, fields, COUNT(fields), "", &err) < 0 ||
 	    codec_get_string(r->obj, "name", true, "", &name, &err) < 0 ||
@@ -267,8 +267,17 @@ int op_session(struct req *r)
 		return req_failf(r, ERR_BUSY, "name: session \"%s\" is closing, retry", name);
 	if (sess == NULL && session_quota(r, &err) < 0)
 		return req_fail(r, &err);
-	if (sess == NULL && (sess = session_create(r->s, name, ephemeral, &err)) == NULL)
+	if (sess != NULL && stream != NULL && sess->stream == NULL)
+		return req_failf(r, ERR_INVALID_STATE, "stream: session \"%s\" exists and plays "
+				 "into the main output; a stream of its own is asked for when a "
+				 "session is created", name);
+	made = sess == NULL;
+	if (made && (sess = session_create(r->s, name, ephemeral, &err)) == NULL)
 		return req_fail(r, &err);
+	if (made && stream != NULL && session_stream(r->s, sess, stream, &err) < 0) {
+		session_close(r->s, sess);
+		return req_fail(r, &err);
+	}
 	session_attach(r->s, r->c, sess);
 	res = json_object_new_object();
 	json_object_object_add(res, "session", json_object_new_string(sess->name));

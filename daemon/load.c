@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "decode.h"
+#include "media.h"
 #include "engine/buffer.h"
 #include "engine/engine.h"
 #include "engine/node.h"
@@ -101,6 +102,7 @@ static int load_try(struct req *r, struct json_object *doc, struct error *err)
 		return -1;
 	engine_set_hrtf_loader(e, hrtf_cache_get, &r->s->hrtf);
 	engine_set_plugin_host(e, lv2_instantiate, r->s->lv2);
+	engine_set_media_host(e, media_open_dry, NULL);	/* no stream for a trial build */
 	engine_batch_begin(e);
 	res = document_build(e, doc, &env, emit_op, &x, err);
 	if (res == 0 && engine_batch_end(e, &op, err) == 0 && op)

@@ -107,7 +107,8 @@ bool req_is_bus(const struct server *s, const char *ename)
 	const char *slash = strchr(ename, ':');
 
 	(void)s;
-	return slash && strcmp(slash + 1, "bus") == 0;
+	/* "S:bus:stream": a session's own playback stream (appstream.c) is part of its bus */
+	return slash && (strcmp(slash + 1, "bus") == 0 || strcmp(slash + 1, "bus:stream") == 0);
 }
 
 int req_check_new_name(const char *name, const char *path, struct error *err)

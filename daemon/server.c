@@ -26,6 +26,7 @@
 #include "decode.h"
 #include "engine/engine.h"
 #include "log.h"
+#include "media.h"
 #include "persist.h"
 #include "protocol/codec.h"
 #include "protocol/jsonstrict.h"
@@ -492,6 +493,15 @@ static struct server *server_init(const struct server_config *cfg, struct core *
 		return NULL;
 	}
 	engine_set_plugin_host(core_engine(core), lv2_instantiate, s->lv2);
+	s->media = media_host_new();
+	if (s->media == NULL) {
+		err_set(err, ERR_INTERNAL, "out of memory");
+		lv2_host_unref(s->lv2);
+		decode_free(s->decode);
+		free(s);
+		return NULL;
+	}
+	engine_set_media_host(core_engine(core), media_open, s->media);
 	/* what each node kind costs to render here, for the render load quotas */
 	s->costs = cost_measure(engine_sample_rate(core_engine(core)),
 				engine_channels(core_engine(core)));
@@ -571,6 +581,7 @@ void server_free(struct server *s)
 	cost_free(s->costs);
 	hrtf_cache_fini(&s->hrtf);	/* the engine keeps its own reference */
 	lv2_host_unref(s->lv2);		/* each plugin instance keeps one */
+	media_host_unref(s->media);	/* and each media stream */
 	/* the nodes go with the engine; buffers are ours */
 	session_collect(s, true);
 	if (s->listen_fd >= 0)

@@ -23,6 +23,7 @@ struct persist;
 struct json_object;
 struct audio_buffer;
 struct engine_op;
+struct media_host;
 
 /* a command submitted to the renderer, awaiting its return */
 struct inflight {
@@ -47,6 +48,7 @@ struct server {
 	struct persist *persist;	/* NULL: sessions are not kept across restarts */
 	struct hrtf_cache hrtf;		/* HRTF panners' filters, read on first use */
 	struct lv2_host *lv2;		/* LV2Nodes' plugins, read on first use */
+	struct media_host *media;	/* MediaStream nodes' PipeWire streams (media.h) */
 	int listen_fd;
 	char *socket_path;		/* we created it: unlinked at exit; NULL for an fd given */
 	struct client *clients;

@@ -427,6 +427,7 @@ static void session_free(struct server *s, struct session *sess, bool exiting)
 		free(b->name);
 		free(b);
 	}
+	json_object_put(sess->stream);
 	free(sess->name);
 	free(sess);
 }
@@ -683,6 +684,8 @@ struct json_object *session_list(struct server *s)
 				       json_object_new_int64(session_count_nodes(s, sess)));
 		json_object_object_add(o, "bufferBytes", json_object_new_int64((int64_t)sess->buffer_bytes));
 		json_object_object_add(o, "held", json_object_new_int64((int64_t)sess->n_held));
+		if (sess->stream)
+			json_object_object_add(o, "stream", json_object_get(sess->stream));
 		add_level(s, sess, o);
 		json_object_array_add(arr, o);
 	}

@@ -47,6 +47,8 @@ struct session {
 	uint32_t n_held, held_cap;
 	uint64_t held_bytes;
 	bool dirty;			/* changed since it was last saved (persist.c) */
+	struct json_object *stream;	/* its own playback stream's spec (appstream.c), or
+					 * NULL: its bus feeds the destination */
 };
 
 struct session *session_find(struct server *s, const char *name);
@@ -100,5 +102,10 @@ double session_cost(struct server *s, const struct session *sess);
 struct json_object *session_list(struct server *s);
 /* meter events, a few times a second */
 void session_meter_tick(struct server *s);
+
+/* appstream.c: gives a session just created its own PipeWire playback stream: spec
+ * {"application", "role", "target", "name"} (all optional strings).  0, or -1 with err set */
+int session_stream(struct server *s, struct session *sess, struct json_object *spec,
+		   struct error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "graph.h"
 #include "node.h"
+#include "media.h"
 #include "plugin.h"
 #include "ringidx.h"
 
@@ -86,6 +87,9 @@ struct engine {
 	/* LV2Nodes' plugins: instantiated by the maker's host (plugin.h) */
 	plugin_instantiate_fn plugin_new;
 	void *plugin_data;
+	/* MediaStream nodes' streams: opened by the maker's host (media.h) */
+	media_open_fn media_open;
+	void *media_data;
 
 	/* render side */
 	struct plan *plan;

@@ -53,6 +53,24 @@ struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *
 	return e->plugin_new(e->plugin_data, uri, e->sample_rate, QUANTUM, err);
 }
 
+void engine_set_media_host(struct engine *e, media_open_fn open, void *data)
+{
+	e->media_open = open;
+	e->media_data = data;
+}
+
+struct media_stream *engine_media_open(struct engine *e, const char *kind,
+				       struct media_request *rq, struct error *err)
+{
+	if (e->media_open == NULL) {
+		err_set(err, ERR_NOT_SUPPORTED, "%s needs a live sound server (the daemon's "
+			"PipeWire connection); offline rendering has none", kind);
+		return NULL;
+	}
+	rq->rate = e->sample_rate;
+	return e->media_open(e->media_data, rq, err);
+}
+
 void engine_set_limits(struct engine *e, const struct engine_limits *l)
 {
 	e->limits = *l;

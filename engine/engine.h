@@ -60,6 +60,19 @@ void engine_set_plugin_host(struct engine *e,
 struct plugin_instance *engine_plugin_instantiate(struct engine *e, const char *uri,
 						  struct error *err);
 
+/* where MediaStream nodes get their streams (media.h): open(data, request, err) is called on
+ * the control side for each one made.  without a host those kinds are not_supported. */
+struct media_request;
+struct media_stream;
+void engine_set_media_host(struct engine *e,
+			   struct media_stream *(*open)(void *data, const struct media_request *rq,
+							struct error *err),
+			   void *data);
+/* control: a new stream from the engine's host for a node of `kind` (for messages); sets
+ * rq->rate.  NULL with err set */
+struct media_stream *engine_media_open(struct engine *e, const char *kind,
+				       struct media_request *rq, struct error *err);
+
 double engine_sample_rate(const struct engine *e);
 uint32_t engine_channels(const struct engine *e);
 /* render side: the first frame of the next quantum; control side may read it (atomic) */

@@ -10,6 +10,7 @@ extern const struct node_kind convolver_kind, analyser_kind;
 
 extern const struct node_kind panner_kind, compressor_kind;
 extern const struct node_kind lv2_kind;
+extern const struct node_kind media_source_kind, media_dest_kind;
 
 const struct node_kind *const node_kinds[] = {
 	&destination_kind,
@@ -27,6 +28,7 @@ const struct node_kind *const node_kinds[] = {
 	&waveshaper_kind,
 	&convolver_kind, &analyser_kind,
 	&lv2_kind,
+	&media_source_kind, &media_dest_kind,
 };
 
 const int node_kinds_count = (int)(sizeof(node_kinds) / sizeof(node_kinds[0]));

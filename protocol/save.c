@@ -96,6 +96,9 @@ static bool attr_saved(const struct node *n, const char *name, const struct valu
 {
 	/* read-only, or not expressible in a document */
 	if (strcmp(name, "reduction") == 0 || strcmp(name, "frequencyBinCount") == 0 ||
+	    (strncmp(n->kind->name, "MediaStream", 11) == 0 &&
+	     (strcmp(name, "latency") == 0 || strcmp(name, "underruns") == 0 ||
+	      strcmp(name, "overruns") == 0)) ||
 	    v->type == VALUE_WAVE || v->type == VALUE_NULL)
 		return false;
 	return !(strcmp(name, "type") == 0 && v->type == VALUE_STRING &&
@@ -167,6 +170,9 @@ static void save_option(void *data, const char *name, const struct value *v)
 	switch (v->type) {
 	case VALUE_NUMBER:
 		j = json_object_new_double(v->num);
+		break;
+	case VALUE_BOOL:
+		j = json_object_new_boolean(v->b);
 		break;
 	case VALUE_STRING:
 		j = json_object_new_string(v->str);
