@@ -8,7 +8,7 @@
 set -u
 AUDIOD=$1
 ANALYZE=$2
-NODE=$3
+node_bin=$3
 export AUDIOD_NODE_ADDON=$4
 PKG=$5
 . "$(dirname "$0")/pw-env.sh"
@@ -17,7 +17,7 @@ pw_env_start
 
 daemon_start --latency 1024
 rec_start "$PW_ENV/out.wav"
-pw_env_run "$NODE" --input-type=module - "$PKG/index.mjs" >"$PW_ENV/node.log" 2>&1 <<'JS' ||
+pw_env_run "$node_bin" --input-type=module - "$PKG/index.mjs" >"$PW_ENV/node.log" 2>&1 <<'JS' ||
 const W = await import(process.argv[2]);
 const fail = (m) => { console.error(`FAIL: ${m}`); process.exit(1); };
 const ctx = new W.AudioContext();
