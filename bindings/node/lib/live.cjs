@@ -240,8 +240,8 @@ class AudioContext extends w.BaseAudioContext {
 			this._send({ op: 'param', target: 'destination.gain', method: 'value', args: [0] });
 		}
 		return new Promise((resolve) => this._send({ op: 'sync' }, () => {
-			this._setState('suspended');
 			resolve();
+			this._setState('suspended');
 		}));
 	}
 
@@ -259,8 +259,8 @@ class AudioContext extends w.BaseAudioContext {
 			});
 		}
 		return new Promise((resolve) => this._send({ op: 'sync' }, () => {
-			this._setState('running');
 			resolve();
+			this._setState('running');
 		}));
 	}
 
@@ -269,8 +269,8 @@ class AudioContext extends w.BaseAudioContext {
 			return Promise.reject(domError('InvalidStateError', 'close: already closed'));
 		return new Promise((resolve) => {
 			this._send({ op: 'sync' }, () => {
-				this._closed();
 				resolve();
+				this._closed();
 			});
 		});
 	}

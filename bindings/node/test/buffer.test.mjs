@@ -27,6 +27,29 @@ test('copyFromChannel and copyToChannel with offsets', () => {
 	assert.deepEqual(Array.from(d), [0, 1, 2, 0]);
 	assert.throws(() => b.copyFromChannel(d, 2), { name: 'IndexSizeError' });
 	assert.throws(() => b.copyToChannel([1], 0), TypeError);
+	// no [AllowShared]: views on shared memory are a TypeError
+	const shared = new Float32Array(new SharedArrayBuffer(16));
+	assert.throws(() => b.copyFromChannel(shared, 0), TypeError);
+	assert.throws(() => b.copyToChannel(shared, 0), TypeError);
+});
+
+test('acquiring the content detaches the arrays getChannelData handed out', async () => {
+	const ctx = new OfflineAudioContext(1, 128, 8000);
+	const b = new AudioBuffer({ length: 128, sampleRate: 8000 });
+	const old = b.getChannelData(0);
+	old.fill(1);
+	const src = new AudioBufferSourceNode(ctx, { buffer: b });
+	src.connect(ctx.destination);
+	src.start();			// acquires
+	assert.equal(old.length, 0);
+	old[0] = 0.5;			// writes nothing
+	const now = b.getChannelData(0);
+	assert.notEqual(now, old);
+	assert.equal(now[127], 1);
+	now.fill(0.25);			// a change after acquiring is not played
+	const out = await ctx.startRendering();
+	assert.equal(out.getChannelData(0)[0], 1);
+	assert.equal(out.getChannelData(0)[127], 1);
 });
 
 test('a buffer plays back sample for sample, with loop', async () => {
