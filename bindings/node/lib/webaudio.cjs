@@ -116,22 +116,14 @@ class AudioBuffer {
 		this._handle = null;
 	}
 
-	// the engine's copy of the samples as they are now ("acquire the content"): the arrays
-	// getChannelData handed out are detached, so that what they would write cannot differ
-	// from what the nodes play; getChannelData hands out new ones, with the content
+	// the engine's copy of the samples as they are now ("acquire the content").  the arrays
+	// getChannelData handed out are not detached (as the spec would have it): code reads
+	// them back after a start(), as browsers let it; a write to them after that is not heard
 	[kInternal]() {
 		if (this._handle && !this._exposed)
 			return this._handle;
 		this._handle = addon.buffer(this._rate, this._data, this._handle);
 		handleOwner.set(this._handle, this);
-		if (this._exposed) {
-			this._data = this._data.map((a) => {
-				const fresh = a.slice();
-				detach(a.buffer);
-				return fresh;
-			});
-			this._exposed = false;
-		}
 		return this._handle;
 	}
 }
@@ -1271,5 +1263,5 @@ module.exports = {
 	AudioBufferSourceNode, BiquadFilterNode, IIRFilterNode, DelayNode, StereoPannerNode,
 	PannerNode, DynamicsCompressorNode, WaveShaperNode, ConvolverNode, AnalyserNode,
 	ChannelSplitterNode, ChannelMergerNode, AudioWorkletNode, ScriptProcessorNode,
-	mapError, domError, FLT_MAX, toEnforcedUnsignedLong,
+	mapError, domError, FLT_MAX, toEnforcedUnsignedLong, eventHandler,
 };
