@@ -13,7 +13,8 @@
 # e.g. git clone https://github.com/b-ma/node-web-audio-api-wpt /work/wpt-cache/b-ma.
 # node-web-audio-api is compared when $NWAA_MODULES names a node_modules folder holding it.
 # the addon is found as bindings/node/lib/addon.cjs says ($AUDIOD_NODE_ADDON, or the newest
-# build*/bindings/node/audiod.node).  without a suite it says so and exits 77 (skipped).
+# build*/bindings/node/audiod.node).  $NODE names the node that runs them (default: node).
+# without a suite it says so and exits 77 (skipped).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,7 @@ fi
 set -- --suite "$suite" "$@"
 [ -n "${NWAA_MODULES:-}" ] && set -- "$@" --nwaa "$NWAA_MODULES"
 if [ -z "$daemon" ]; then
-	exec node "$root/bindings/node/wpt/run.mjs" "$@"
+	exec "${NODE:-node}" "$root/bindings/node/wpt/run.mjs" "$@"
 fi
 # a private PipeWire and audiod (its socket in the private runtime folder), ended on exit
 set +e
@@ -45,4 +46,4 @@ export AUDIOD_SOCKET="$PW_ENV/audiod.sock"
 "$daemon" --socket "$AUDIOD_SOCKET" --no-persist >"$PW_ENV/audiod.log" 2>&1 </dev/null &
 pw_env_track $!
 pw_env_wait "test -S '$AUDIOD_SOCKET'" 600 || { cat "$PW_ENV/audiod.log"; exit 1; }
-node "$root/bindings/node/wpt/run.mjs" "$@"
+"${NODE:-node}" "$root/bindings/node/wpt/run.mjs" "$@"

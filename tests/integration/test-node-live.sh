@@ -3,12 +3,13 @@
 # a context gets its own ephemeral session and the daemon's rate; a ConstantSourceNode at
 # 0.5 through a GainNode at 0.5 is heard in the recording at 0.25; its stop() fires `ended`
 # at the context time asked; currentTime advances with the daemon's clock; suspend/resume/
-# close go through their states; the session is gone once the context is closed.
+# close go through their states; the session is gone once the context is closed; the
+# daemon's end fires the context's `error` and suspends it.
 # usage: test-node-live.sh AUDIOD WAV-ANALYZE NODE ADDON PACKAGE_DIR
 set -u
 AUDIOD=$1
 ANALYZE=$2
-NODE=$3
+node_bin=$3
 export AUDIOD_NODE_ADDON=$4
 PKG=$5
 . "$(dirname "$0")/pw-env.sh"
@@ -17,7 +18,7 @@ pw_env_start
 
 daemon_start --latency 1024
 rec_start "$PW_ENV/out.wav"
-pw_env_run "$NODE" --input-type=module - "$PKG/index.mjs" >"$PW_ENV/node.log" 2>&1 <<'JS' ||
+pw_env_run "$node_bin" --input-type=module - "$PKG/index.mjs" >"$PW_ENV/node.log" 2>&1 <<'JS' ||
 const W = await import(process.argv[2]);
 const fail = (m) => { console.error(`FAIL: ${m}`); process.exit(1); };
 const ctx = new W.AudioContext();
@@ -76,5 +77,26 @@ for _ in range(50):
     time.sleep(0.1)
 assert not any(n.startswith("node-") for n in names), names
 PY
-daemon_stop
+# the daemon going away: the context fires `error` and turns suspended; close() still closes
+export AUDIOD_PID
+pw_env_alive "$AUDIOD_PID" || fail "audiod died"
+pw_env_run "$node_bin" --input-type=module - "$PKG/index.mjs" >"$PW_ENV/node2.log" 2>&1 <<'JS' ||
+const W = await import(process.argv[2]);
+const fail = (m) => { console.error(`FAIL: ${m}`); process.exit(1); };
+const ctx = new W.AudioContext();
+await new Promise((r) => { ctx.onstatechange = r; });
+const error = new Promise((r) => { ctx.onerror = r; });
+const state = new Promise((r) => { ctx.onstatechange = () => r(ctx.state); });
+process.kill(Number(process.env.AUDIOD_PID), 'SIGTERM');
+const e = await error;
+if (e.error.name !== 'InvalidStateError') fail(`error ${e.error}`);
+if ((await state) !== 'suspended') fail(`state ${ctx.state}`);
+await ctx.close();
+if (ctx.state !== 'closed') fail(`state after close ${ctx.state}`);
+console.log('ok: the lost daemon was reported');
+JS
+	{ cat "$PW_ENV/node2.log" >&2; fail "the daemon's loss was not reported"; }
+cat "$PW_ENV/node2.log"
+wait "$AUDIOD_PID"
+pw_env_untrack "$AUDIOD_PID"
 echo "PASS"

@@ -3,12 +3,15 @@
 // call is validated synchronously on a local model of the graph (an engine that is never
 // rendered), then sent on the daemon's socket as the protocol request that does the same
 // (protocol/PROTOCOL.md §4), without waiting for the reply.  times are context times: the
-// daemon's, counted from the moment the context was made.
+// daemon's, counted from the moment the context was made.  an error reply goes to the
+// promise its request was made for (suspend, resume, close) or else to the context's `error`
+// event; a lost connection is the spec's audio system resource error.
 // main thread only.
 const net = require('node:net');
+const { getEventListeners } = require('node:events');
 const { performance } = require('node:perf_hooks');
 const addon = require('./addon.cjs');
-const { domError, toDict, toEnum } = require('./util.cjs');
+const { domError, mapError, toDict, toEnum } = require('./util.cjs');
 const w = require('./webaudio.cjs');
 
 const QUANTUM = 128;
@@ -30,6 +33,23 @@ function reply(line, what) {
 	if (r.ok === false)
 		throw domError('InvalidStateError', `AudioContext: ${what}: ${r.error.message}`);
 	return r;
+}
+
+// a daemon's error reply ({ code, message }) as the spec's exception
+function daemonError(err, what) {
+	const e = Object.assign(new Error(err.message), { code: err.code });
+	const m = mapError(e, `AudioContext: ${what}`);
+	return m === e ? domError('InvalidStateError', `AudioContext: ${what}: ${err.message}`) : m;
+}
+
+// the `error` event of an AudioContext: a plain Event, as the spec fires it, that also
+// tells what went wrong (as an ErrorEvent would)
+class AudioContextErrorEvent extends Event {
+	constructor(error) {
+		super('error');
+		this.error = error;
+		this.message = error.message;
+	}
 }
 
 // the arguments of a param method that are times, by position
@@ -78,11 +98,12 @@ class AudioContext extends w.BaseAudioContext {
 				if (l)
 					this._onLine(JSON.parse(l));
 		});
-		this._sock.on('error', () => this._closed());
-		this._sock.on('close', () => this._closed());
+		this._sock.on('error', () => this._lost());
+		this._sock.on('close', () => this._lost());
+		this._connected = true;
 		this._timer = setInterval(() => this._send({ op: 'time' }, (r) => this._sync(r)),
 					  TIME_POLL_MS);
-		this._replies = [];
+		this._replies = [];		// per request sent: { then, fail } or null
 		// allowed to start: running as soon as the session is there
 		setImmediate(() => {
 			if (this._state === 'suspended' && this._frozen === null)
@@ -112,11 +133,64 @@ class AudioContext extends w.BaseAudioContext {
 		this._outputLatency = r.outputLatency;
 	}
 
-	_send(req, then) {
-		if (!this._sock || this._state === 'closed')
-			return;
-		this._replies.push(then || null);
+	// sends one request; its reply goes to then, an error reply to fail (the error as
+	// the daemon spelled it), else to the `error` event.  false when it could not be sent
+	_send(req, then, fail) {
+		if (!this._connected || this._state === 'closed')
+			return false;
+		this._replies.push(then || fail ? { then, fail } : null);
 		this._sock.write(JSON.stringify(req) + '\n');
+		return true;
+	}
+
+	// requests made for a promise (suspend, resume, close), then a sync: done() once the
+	// daemon has done them all; else failed() with the first error, or the lost connection
+	_batch(what, reqs, done, failed) {
+		let first = null;
+		const fail = (err) => {
+			first = first || daemonError(err, what);
+		};
+		for (const [req, then] of reqs)
+			this._send(req, then, fail);
+		const sent = this._send({ op: 'sync' }, () => (first ? failed(first) : done()),
+					(err) => failed(first || daemonError(err, what)));
+		if (!sent)
+			failed(domError('InvalidStateError', `AudioContext: ${what}: ` +
+					'the connection to audiod is gone'));
+	}
+
+	// an error no promise waits for: the `error` event; a process warning when nothing
+	// listens to it
+	_error(e) {
+		if (getEventListeners(this, 'error').length === 0) {
+			process.emitWarning(`audiod: ${e.message}`, 'AudioContextWarning');
+			return;
+		}
+		this.dispatchEvent(new AudioContextErrorEvent(e));
+	}
+
+	// the daemon's connection is gone (the daemon stopped, or the session was dropped): the
+	// spec's error of the audio system resources. the context is suspended and `error` fires;
+	// what waited for a reply gets the error. only close() can follow.
+	_lost() {
+		if (!this._connected)
+			return;
+		this._connected = false;
+		clearInterval(this._timer);
+		if (this._frozen === null)
+			this._frozen = this.currentTime;
+		const waiting = this._replies;
+		this._replies = [];
+		if (this._sock)
+			this._sock.destroy();
+		if (this._state === 'closed')
+			return;
+		const err = { code: 'disconnected', message: 'the connection to audiod is gone' };
+		for (const r of waiting)
+			if (r && r.fail)
+				r.fail(err);
+		this._error(domError('InvalidStateError', `AudioContext: ${err.message}`));
+		this._setState('suspended');
 	}
 
 	_onLine(m) {
@@ -130,11 +204,15 @@ class AudioContext extends w.BaseAudioContext {
 		}
 		if (m.event !== undefined)
 			return;
-		const then = this._replies.shift();
-		if (m.ok === false)
-			process.emitWarning(`audiod: ${m.error.code}: ${m.error.message}`, 'AudioContextWarning');
-		else if (then)
-			then(m);
+		const r = this._replies.shift();
+		if (m.ok === false) {
+			if (r && r.fail)
+				r.fail(m.error);
+			else
+				this._error(daemonError(m.error, `${m.error.code}`));
+		} else if (r && r.then) {
+			r.then(m);
+		}
 	}
 
 	// a context time as the daemon's
@@ -235,55 +313,73 @@ class AudioContext extends w.BaseAudioContext {
 	suspend() {
 		if (this._state === 'closed')
 			return Promise.reject(domError('InvalidStateError', 'suspend: the context is closed'));
-		if (this._frozen === null) {
+		if (!this._connected)	// already suspended by the lost connection
+			return Promise.resolve();
+		const reqs = [];
+		const muted = this._frozen === null;
+		if (muted) {
 			this._frozen = this.currentTime;
-			this._send({ op: 'param', target: 'destination.gain', method: 'value', args: [0] });
+			reqs.push([{ op: 'param', target: 'destination.gain', method: 'value',
+				     args: [0] }]);
 		}
-		return new Promise((resolve) => this._send({ op: 'sync' }, () => {
-			this._setState('suspended');
+		// a rejected suspend leaves the context running, its time going on
+		return new Promise((resolve, reject) => this._batch('suspend', reqs, () => {
 			resolve();
+			this._setState('suspended');
+		}, (e) => {
+			if (muted && this._connected)
+				this._frozen = null;
+			reject(e);
 		}));
 	}
 
+	// a rejected resume leaves the context suspended, its time stopped
 	resume() {
 		if (this._state === 'closed')
 			return Promise.reject(domError('InvalidStateError', 'resume: the context is closed'));
-		if (this._frozen !== null) {
-			this._send({ op: 'param', target: 'destination.gain', method: 'value', args: [1] });
-			const frozen = this._frozen;
-			this._frozen = null;
+		const reqs = [];
+		const frozen = this._frozen;
+		if (frozen !== null) {
+			reqs.push([{ op: 'param', target: 'destination.gain', method: 'value', args: [1] }]);
 			// the context's time goes on from where it stopped
-			this._send({ op: 'time' }, (r) => {
+			reqs.push([{ op: 'time' }, (r) => {
 				this._origin = r.currentTime - frozen;
 				this._sync(r);
-			});
+			}]);
 		}
-		return new Promise((resolve) => this._send({ op: 'sync' }, () => {
-			this._setState('running');
+		return new Promise((resolve, reject) => this._batch('resume', reqs, () => {
+			this._frozen = null;
 			resolve();
-		}));
+			this._setState('running');
+		}, reject));
 	}
 
+	// the session goes with the connection; a lost connection is closed all the same
 	close() {
 		if (this._state === 'closed')
 			return Promise.reject(domError('InvalidStateError', 'close: already closed'));
 		return new Promise((resolve) => {
-			this._send({ op: 'sync' }, () => {
-				this._closed();
+			const done = () => {
 				resolve();
-			});
+				this._closed();
+			};
+			this._batch('close', [], done, done);
 		});
 	}
 
 	_closed() {
 		if (this._state === 'closed')
 			return;
-		this._frozen = this.currentTime;
+		if (this._frozen === null)
+			this._frozen = this.currentTime;
+		this._connected = false;
 		clearInterval(this._timer);
 		if (this._sock)
 			this._sock.end();
 		this._setState('closed');
 	}
 }
+
+w.eventHandler(AudioContext.prototype, 'error');
 
 module.exports = { AudioContext };

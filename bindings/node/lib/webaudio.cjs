@@ -89,8 +89,9 @@ class AudioBuffer {
 	}
 
 	copyFromChannel(destination, channelNumber, bufferOffset = 0) {
-		if (!(destination instanceof Float32Array))
-			throw new TypeError('copyFromChannel: destination must be a Float32Array');
+		if (!(destination instanceof Float32Array) || isShared(destination))
+			throw new TypeError('copyFromChannel: destination must be a Float32Array ' +
+					    'not on shared memory');
 		const c = toUnsignedLong(channelNumber), off = toUnsignedLong(bufferOffset);
 		if (c >= this._data.length)
 			throw domError('IndexSizeError', `copyFromChannel: channel ${c}`);
@@ -102,8 +103,9 @@ class AudioBuffer {
 	}
 
 	copyToChannel(source, channelNumber, bufferOffset = 0) {
-		if (!(source instanceof Float32Array))
-			throw new TypeError('copyToChannel: source must be a Float32Array');
+		if (!(source instanceof Float32Array) || isShared(source))
+			throw new TypeError('copyToChannel: source must be a Float32Array ' +
+					    'not on shared memory');
 		const c = toUnsignedLong(channelNumber), off = toUnsignedLong(bufferOffset);
 		if (c >= this._data.length)
 			throw domError('IndexSizeError', `copyToChannel: channel ${c}`);
@@ -114,13 +116,28 @@ class AudioBuffer {
 		this._handle = null;
 	}
 
-	// the engine's copy of the samples as they are now ("acquire the content")
+	// the engine's copy of the samples as they are now ("acquire the content").  the arrays
+	// getChannelData handed out are not detached (as the spec would have it): code reads
+	// them back after a start(), as browsers let it; a write to them after that is not heard
 	[kInternal]() {
 		if (this._handle && !this._exposed)
 			return this._handle;
 		this._handle = addon.buffer(this._rate, this._data, this._handle);
 		handleOwner.set(this._handle, this);
 		return this._handle;
+	}
+}
+
+// WebIDL's typed arrays without [AllowShared]
+function isShared(view) {
+	return typeof SharedArrayBuffer === 'function' && view.buffer instanceof SharedArrayBuffer;
+}
+
+function detach(ab) {
+	try {
+		structuredClone(ab, { transfer: [ab] });
+	} catch (e) {
+		// not detachable (an addon's memory): the caller's copy goes its own way
 	}
 }
 
@@ -988,11 +1005,17 @@ class BaseAudioContext extends EventTarget {
 		// offline: the engine is the renderer
 	}
 
-	_setState(s) {
+	// the state changes now, and its statechange event is fired now or, queued, as a task.
+	// a promise that goes with the change is resolved first (its reactions run after the
+	// event's listeners, as the spec's task does)
+	_setState(s, queued) {
 		if (this._state === s)
 			return;
 		this._state = s;
-		this.dispatchEvent(new Event('statechange'));
+		if (queued)
+			setImmediate(() => this.dispatchEvent(new Event('statechange')));
+		else
+			this.dispatchEvent(new Event('statechange'));
 	}
 
 	// the engine's `ended` events, dispatched at their nodes
@@ -1056,11 +1079,7 @@ class BaseAudioContext extends EventTarget {
 		}
 		const bytes = new Uint8Array(audioData.slice(0));
 		// the spec detaches the caller's ArrayBuffer
-		try {
-			structuredClone(audioData, { transfer: [audioData] });
-		} catch (e) {
-			// not transferable (shared memory): keep it
-		}
+		detach(audioData);
 		return new Promise((resolve, reject) => {
 			addon.decode(bytes, this._rate, (err, channels) => {
 				if (err) {
@@ -1137,7 +1156,7 @@ class OfflineAudioContext extends BaseAudioContext {
 						 [kInternal]: data });
 		return new Promise((resolve, reject) => {
 			this._done = { resolve, reject };
-			this._setState('running');
+			this._setState('running', true);
 			this._renderNext();
 		});
 	}
@@ -1164,8 +1183,8 @@ class OfflineAudioContext extends BaseAudioContext {
 			const resolve = this._suspends.get(frame);
 			if (resolve) {
 				this._suspends.delete(frame);
-				this._setState('suspended');
 				resolve();
+				this._setState('suspended');
 				return;
 			}
 			this._renderNext();
@@ -1174,8 +1193,8 @@ class OfflineAudioContext extends BaseAudioContext {
 
 	_finish() {
 		const buf = this._buffer;
-		this._setState('closed');
 		this._done.resolve(buf);
+		this._setState('closed');
 		setImmediate(() => {
 			this.dispatchEvent(new OfflineAudioCompletionEvent('complete',
 									   { renderedBuffer: buf }));
@@ -1211,7 +1230,7 @@ class OfflineAudioContext extends BaseAudioContext {
 			return Promise.reject(domError('InvalidStateError',
 						       'resume: startRendering() was not called'));
 		if (this._state === 'suspended' && !this._rendering) {
-			this._setState('running');
+			this._setState('running', true);
 			this._renderNext();
 		}
 		return Promise.resolve();
@@ -1219,9 +1238,15 @@ class OfflineAudioContext extends BaseAudioContext {
 }
 eventHandler(OfflineAudioContext.prototype, 'complete');
 
+// no AudioWorklet: no processor name is ever registered, and the constructor throws as the
+// spec says for a name that is not
 class AudioWorkletNode {
-	constructor() {
-		throw domError('NotSupportedError', 'AudioWorkletNode is not supported by audiod');
+	constructor(context, name) {
+		checkContext(context, 'AudioWorkletNode');
+		if (arguments.length < 2)
+			throw new TypeError('AudioWorkletNode: 2 arguments required');
+		throw domError('InvalidStateError', `AudioWorkletNode: no AudioWorkletProcessor ` +
+			       `named "${String(name)}" is registered (audiod has no AudioWorklet)`);
 	}
 }
 
@@ -1238,5 +1263,5 @@ module.exports = {
 	AudioBufferSourceNode, BiquadFilterNode, IIRFilterNode, DelayNode, StereoPannerNode,
 	PannerNode, DynamicsCompressorNode, WaveShaperNode, ConvolverNode, AnalyserNode,
 	ChannelSplitterNode, ChannelMergerNode, AudioWorkletNode, ScriptProcessorNode,
-	mapError, domError, FLT_MAX, toEnforcedUnsignedLong,
+	mapError, domError, FLT_MAX, toEnforcedUnsignedLong, eventHandler,
 };

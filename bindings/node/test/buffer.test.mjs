@@ -27,6 +27,10 @@ test('copyFromChannel and copyToChannel with offsets', () => {
 	assert.deepEqual(Array.from(d), [0, 1, 2, 0]);
 	assert.throws(() => b.copyFromChannel(d, 2), { name: 'IndexSizeError' });
 	assert.throws(() => b.copyToChannel([1], 0), TypeError);
+	// no [AllowShared]: views on shared memory are a TypeError
+	const shared = new Float32Array(new SharedArrayBuffer(16));
+	assert.throws(() => b.copyFromChannel(shared, 0), TypeError);
+	assert.throws(() => b.copyToChannel(shared, 0), TypeError);
 });
 
 test('a buffer plays back sample for sample, with loop', async () => {

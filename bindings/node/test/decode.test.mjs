@@ -2,11 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as WebAudio from '../index.mjs';
 
 const { OfflineAudioContext, AudioBuffer } = WebAudio;
-const root = process.env.AUDIOD_SOURCE_ROOT || join(import.meta.dirname ?? '.', '..', '..', '..');
+const root = process.env.AUDIOD_SOURCE_ROOT ||
+	join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 // a 16-bit PCM WAV in memory
 function wav(rate, channels, frames) {

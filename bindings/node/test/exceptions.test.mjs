@@ -113,6 +113,9 @@ test('node options: NotSupportedError, IndexSizeError, InvalidStateError', () =>
 	assert.throws(() => new IIRFilterNode(ctx, { feedforward: [1] }), TypeError);
 	assert.throws(() => new WaveShaperNode(ctx, { curve: [1] }), { name: 'InvalidStateError' });
 	assert.throws(() => new StereoPannerNode(ctx, { channelCount: 3 }), { name: 'NotSupportedError' });
+	// no AudioWorklet: no processor name is registered
+	assert.throws(() => new WebAudio.AudioWorkletNode(ctx, 'x'), { name: 'InvalidStateError' });
+	assert.throws(() => new WebAudio.AudioWorkletNode(ctx), TypeError);
 	assert.throws(() => new PeriodicWave(ctx, { real: [0, 1], imag: [0, 1, 2] }), { name: 'IndexSizeError' });
 	const m = new ChannelMergerNode(ctx);
 	assert.throws(() => { m.channelCount = 2; }, { name: 'InvalidStateError' });

@@ -51,7 +51,18 @@ test('state goes suspended -> running -> closed, complete event fires', async ()
 	ctx.onstatechange = () => states.push(ctx.state);
 	assert.equal(ctx.state, 'suspended');
 	const done = new Promise((r) => { ctx.oncomplete = (e) => r(e.renderedBuffer); });
-	const b = await ctx.startRendering();
+	const rendering = ctx.startRendering();
+	assert.equal(ctx.state, 'running');
+	assert.deepEqual(states, []);		// queued: a listener added now still hears it
+	let settled = false;
+	rendering.then(() => { settled = true; });
+	const closed = new Promise((r) => ctx.addEventListener('statechange', () => {
+		if (ctx.state === 'closed')
+			r();
+	}));
+	await closed;
+	assert.equal(settled, true);		// resolved before the event was fired
+	const b = await rendering;
 	assert.equal(await done, b);
 	assert.deepEqual(states, ['running', 'closed']);
 	await assert.rejects(ctx.startRendering(), { name: 'InvalidStateError' });

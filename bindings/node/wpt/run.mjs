@@ -95,6 +95,7 @@ import path from 'node:path';
 for (const name in WebAudio)
 	if (name !== 'default' && name !== 'load' && name !== 'mediaDevices')
 		globalThis[name] = WebAudio[name];
+globalThis.self = globalThis;	// a page's global names itself (testharness.js reads self)
 globalThis.path = path;
 globalThis.cwd = process.cwd();
 globalThis.__wptScript = (p) => runInThisContext(fs.readFileSync(p, 'utf8'), { filename: p });
