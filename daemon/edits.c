@@ -88,10 +88,9 @@ int op_graph(struct req *r)
 	struct error err = { 0 };
 	uint32_t creates = 0;
 
-	if (req_take_at(r, &err) < 0) {
-		engine_set_now(r->e, -1);
+	if (req_take_at(r, &err) < 0)
 		return req_fail(r, &err);
-	}
+	env.apply = r->apply;
 	if (req_no_room(r))
 		return 0;
 	if (graph_precheck(r, r->graph, r->obj, "", &creates, &err) < 0 ||
@@ -100,11 +99,9 @@ int op_graph(struct req *r)
 		if (op)
 			engine_op_undo(r->e, op);
 		json_object_put(result);
-		engine_set_now(r->e, -1);
 		req_fail(r, &err);
 		return 0;
 	}
-	engine_set_now(r->e, -1);
 	if (op)
 		server_submit(r->s, r->c, op, r->at, r->receipt, r->hold);
 	req_ok(r, result);
@@ -189,9 +186,9 @@ int op_batch(struct req *r)
 	}
 	if (req_take_at(r, &err) < 0) {
 		free(ops);
-		engine_set_now(r->e, -1);
 		return req_fail(r, &err);
 	}
+	env.apply = r->apply;
 	if (req_no_room(r)) {
 		free(ops);
 		return 0;
@@ -215,7 +212,6 @@ int op_batch(struct req *r)
 	free(ops);
 	if (req_batch_close(r, chain, i < n, &err) < 0 && i == n)
 		i = n + 1;	/* the plan could not be built: the batch fails as a whole */
-	engine_set_now(r->e, -1);
 	if (i != n) {
 		json_object_put(results);
 		return batch_fail(r, &err, i <= n ? i : n);

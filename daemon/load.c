@@ -196,10 +196,9 @@ int load_finish(struct req *r)
 		err_prefix(&err, "document");
 		return req_fail(r, &err);
 	}
-	if (req_take_at(r, &err) < 0) {
-		engine_set_now(r->e, -1);
+	if (req_take_at(r, &err) < 0)
 		return req_fail(r, &err);
-	}
+	env.apply = r->apply;
 	if (req_no_room(r))
 		return 0;
 	engine_batch_begin(r->e);
@@ -208,7 +207,6 @@ int load_finish(struct req *r)
 	res = document_build(r->e, doc, &env, emit_op, &x, &err);
 	if (req_batch_close(r, x.chain, res < 0, &err) < 0)
 		res = -1;
-	engine_set_now(r->e, -1);
 	if (res < 0) {
 		err_prefix(&err, "document");
 		return req_fail(r, &err);

@@ -66,7 +66,6 @@ bool req_no_room(struct req *r)
 
 	if (server_room(r->s, r->c, r->at, &r->hold, &err) == 0)
 		return false;
-	engine_set_now(r->e, -1);
 	req_fail(r, &err);
 	return true;
 }
@@ -99,7 +98,8 @@ struct audio_buffer *req_env_buffer(void *data, const char *name, struct error *
 struct codec_env req_env(struct req *r)
 {
 	return (struct codec_env){ .buffer = req_env_buffer, .node = env_node, .data = r,
-				   .now = r->now, .max_points = r->s->cfg.limits.max_points };
+				   .now = r->now, .apply = r->apply,
+				   .max_points = r->s->cfg.limits.max_points };
 }
 
 bool req_is_bus(const struct server *s, const char *ename)
@@ -133,6 +133,7 @@ int req_take_at(struct req *r, struct error *err)
 
 	r->at = 0;
 	r->at_time = NAN;
+	r->apply = 0;
 	if (v == NULL)
 		return 0;
 	if (codec_time(v, &env, "at", &t, err) < 0)
@@ -147,7 +148,7 @@ int req_take_at(struct req *r, struct error *err)
 		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "
 			 "%.6f): applied at once", t, now - t, now);
 	if (t > now)
-		engine_set_now(r->e, t);
+		r->apply = t;	/* a timed edit; else it takes effect at once */
 	return 0;
 }
 

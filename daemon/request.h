@@ -36,6 +36,8 @@ struct req {
 	const struct codec_op *graph;	/* a graph edit's op, read once by the dispatcher */
 	uint64_t at;			/* frame; 0: the next quantum */
 	double at_time;			/* s: `at` as given ("+S" resolved); NAN: none */
+	double apply;			/* s: when its ops take effect, for the engine (a
+					 * future `at`); 0: the next quantum */
 	double now;			/* s: context time when handled; "+S" times count from it */
 	char warning[160];		/* for the reply: an `at` already past */
 	bool hold;			/* far ahead: into the session's timeline */

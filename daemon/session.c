@@ -150,12 +150,12 @@ static int session_fade(struct server *s, struct session *sess)
 	set[0] = param_model_value_at(&bus->params[0], t0);
 	set[1] = t0;
 	snprintf(target, sizeof(target), "%s:bus.gain", sess->name);
-	engine_set_now(e, t0);
-	if (engine_op_param(e, target, "cancelAndHoldAtTime", hold, 1, NULL, 0, NULL, &a, &err) == 0 &&
-	    engine_op_param(e, target, "setValueAtTime", set, 2, NULL, 0, NULL, &b, &err) == 0)
-		engine_op_param(e, target, "linearRampToValueAtTime", ramp, 2, NULL, 0, NULL, &c,
-				&err);
-	engine_set_now(e, -1);
+	if (engine_op_param_at(e, t0, target, "cancelAndHoldAtTime", hold, 1, NULL, 0, NULL, &a,
+			       &err) == 0 &&
+	    engine_op_param_at(e, t0, target, "setValueAtTime", set, 2, NULL, 0, NULL, &b,
+			       &err) == 0)
+		engine_op_param_at(e, t0, target, "linearRampToValueAtTime", ramp, 2, NULL, 0, NULL,
+				   &c, &err);
 	if (a)
 		server_submit(s, NULL, b ? engine_op_chain(a, c ? engine_op_chain(b, c) : b) : a, 0,
 			      server_now_ns(), false);

@@ -67,7 +67,6 @@ struct engine {
 	struct node *listener;		/* the AudioListener (listener.c) */
 
 	_Atomic uint64_t frame;		/* written by the render side only, read by both */
-	double now;			/* control: time ops take effect; < 0: use frame */
 
 	/* control side */
 	struct graph graph;

@@ -111,15 +111,11 @@ uint32_t engine_channels(const struct engine *e)
 	return e->channels;
 }
 
-void engine_set_now(struct engine *e, double now)
+/* "now" for an op taking effect at `at` (ENGINE_NEXT: the renderer's next quantum) */
+static double engine_now(const struct engine *e, double at)
 {
-	e->now = now;
-}
-
-static double engine_now(const struct engine *e)
-{
-	if (e->now >= 0)
-		return e->now;
+	if (at >= 0)
+		return at;
 	return (double)engine_frame(e) / e->sample_rate;
 }
 
@@ -127,13 +123,13 @@ static double engine_now(const struct engine *e)
  * for a later `at`), and is freed with the last of them */
 /* the first frame of the quantum an edit made now takes effect in, when that is later than
  * the renderer's next quantum (an edit with `at`); 0 for "at once" */
-static uint64_t activation(const struct engine *e)
+static uint64_t activation(const struct engine *e, double at)
 {
 	uint64_t f, next = engine_frame(e);
 
-	if (e->now < 0)
+	if (!(at >= 0))
 		return 0;
-	f = (uint64_t)ceil(e->now * e->sample_rate - 1e-9);
+	f = (uint64_t)ceil(at * e->sample_rate - 1e-9);
 	f = (f + QUANTUM - 1) / QUANTUM * QUANTUM;
 	return f > next ? f : 0;
 }
@@ -219,7 +215,6 @@ struct engine *engine_new(double sample_rate, uint32_t channels, struct error *e
 		goto error_oom;
 	e->sample_rate = sample_rate;
 	e->channels = channels;
-	e->now = -1;
 	e->next_id = 1;
 	e->limits.param_events = UINT32_MAX;
 	e->param_gen = 1;	/* plan entries start at 0: nothing known */
@@ -468,7 +463,7 @@ static int find_param(struct engine *e, const char *target, struct node **np, in
 /* ---------------------------------------------------------------------------------------- */
 /* ops */
 
-int engine_op_create(struct engine *e, const char *type, const char *name,
+int engine_op_create_at(struct engine *e, double apply, const char *type, const char *name,
 		     const struct option *opts, size_t n_opts, struct engine_op **op,
 		     struct error *err)
 {
@@ -499,7 +494,7 @@ int engine_op_create(struct engine *e, const char *type, const char *name,
 	n = node_new(e, kind, name, e->next_id, opts, n_opts, err);
 	if (n == NULL)
 		return -1;
-	n->from = activation(e);
+	n->from = activation(e, apply);
 	e->next_id++;
 	model_add(e, n);
 	if (plan_op(e, NULL, op, err) < 0) {
@@ -578,7 +573,7 @@ static bool touches(const struct edge *x, const void *node)
 	return x->until == FRAME_NEVER && (x->src == node || x->dst == node);
 }
 
-int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
+int engine_op_delete_at(struct engine *e, double apply, const char *name, struct engine_op **op,
 		     struct error *err)
 {
 	struct node *n = find_node(e, name, err);
@@ -592,7 +587,7 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 	if (n == e->listener)
 		return err_set(err, ERR_INVALID_STATE, "the listener cannot be deleted");
 	/* with `at`: the node and its edges end then; plans keep them until collected */
-	if ((at = activation(e)) != 0)
+	if ((at = activation(e, apply)) != 0)
 		return end_edges(e, at, touches, n, n, op, err);
 	/* the node's edges go aside: back if the plan fails, kept by the op for undo */
 	for (x = e->graph.edges; x; x = next) {
@@ -617,7 +612,7 @@ int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
 	return 0;
 }
 
-int engine_op_connect(struct engine *e, const char *from, const char *to, int output,
+int engine_op_connect_at(struct engine *e, double apply, const char *from, const char *to, int output,
 		      int input, struct engine_op **op, struct error *err)
 {
 	struct edge edge = { 0 }, *added;
@@ -657,7 +652,7 @@ int engine_op_connect(struct engine *e, const char *from, const char *to, int ou
 	edge.output = (uint32_t)output;
 	edge.input = input;
 	edge.param = pi;
-	edge.from = activation(e);
+	edge.from = activation(e, apply);
 	edge.until = FRAME_NEVER;
 	if (graph_has_edge(&e->graph, &edge))
 		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
@@ -697,7 +692,8 @@ static bool matches_pick(const struct edge *x, const void *want)
 	return edge_matches(x, want);
 }
 
-int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
+int engine_op_disconnect_at(struct engine *e, double apply, const char *from, const char *to,
+			    int output,
 			 int input, struct engine_op **op, struct error *err)
 {
 	struct node *src, *dst = NULL;
@@ -731,7 +727,7 @@ int engine_op_disconnect(struct engine *e, const char *from, const char *to, int
 	if (matched == 0 && dst)
 		return err_set(err, ERR_INVALID_STATE, "%s is not connected to %s%s", src->name,
 			       to, output >= 0 || input >= 0 ? " at those indices" : "");
-	if ((at = activation(e)) != 0)
+	if ((at = activation(e, apply)) != 0)
 		return end_edges(e, at, matches_pick, &want, NULL, op, err);
 	for (x = e->graph.edges; x; x = next) {
 		next = x->next;
@@ -858,7 +854,7 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 	return 0;
 }
 
-int engine_op_param(struct engine *e, const char *target, const char *method,
+int engine_op_param_at(struct engine *e, double apply, const char *target, const char *method,
 		    const double *args, size_t nargs, const float *curve, size_t ncurve,
 		    const char *rate, struct engine_op **op, struct error *err)
 {
@@ -870,10 +866,10 @@ int engine_op_param(struct engine *e, const char *target, const char *method,
 	if (find_param(e, target, &n, &pi, err) < 0)
 		return -1;
 	if (strcmp(method, "value") != 0 && strcmp(method, "automationRate") != 0 &&
-	    param_model_events(&n->params[pi], engine_now(e)) >= e->limits.param_events)
+	    param_model_events(&n->params[pi], engine_now(e, apply)) >= e->limits.param_events)
 		return err_set(err, ERR_LIMIT, "%s: %u automation events are already scheduled, "
 			       "the most a param may hold", target, e->limits.param_events);
-	if (param_prepare(&n->params[pi], method, args, nargs, curve, ncurve, rate, engine_now(e),
+	if (param_prepare(&n->params[pi], method, args, nargs, curve, ncurve, rate, engine_now(e, apply),
 			  e->sample_rate, &u, err) < 0)
 		return -1;
 	o = op_new(OP_PARAM, n);

@@ -78,32 +78,71 @@ uint32_t engine_channels(const struct engine *e);
 /* render side: the first frame of the next quantum; control side may read it (atomic) */
 uint64_t engine_frame(const struct engine *e);
 
-/* control: the context time (s) at which ops prepared now will take effect; used by
- * param "value" and past-time checks.  defaults to engine_frame / rate. */
-void engine_set_now(struct engine *e, double now);
+/* the context time (s) an op takes effect at, the `apply` of the *_at ops: ENGINE_NEXT for
+ * the renderer's next quantum.  a later time makes a timed edit (the node exists, the
+ * connection carries sound, from the first quantum at or after it; a delete or disconnect
+ * ends them then) and is "now" for an automation op's checks and its `value`. */
+#define ENGINE_NEXT (-1.0)
 
 /* --- ops (control side) ----------------------------------------------------------------
  * each returns 0 and stores a new op in *op, or -1 with err set and the model unchanged. */
 
-int engine_op_create(struct engine *e, const char *type, const char *name,
-		     const struct option *opts, size_t n_opts, struct engine_op **op,
-		     struct error *err);
-int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
-		     struct error *err);
+int engine_op_create_at(struct engine *e, double apply, const char *type, const char *name,
+			const struct option *opts, size_t n_opts, struct engine_op **op,
+			struct error *err);
+int engine_op_delete_at(struct engine *e, double apply, const char *name,
+			struct engine_op **op, struct error *err);
 /* to: "node" or "node.param".  output/input: -1 for the default (0) */
-int engine_op_connect(struct engine *e, const char *from, const char *to, int output,
-		      int input, struct engine_op **op, struct error *err);
+int engine_op_connect_at(struct engine *e, double apply, const char *from, const char *to,
+			 int output, int input, struct engine_op **op, struct error *err);
 /* to NULL: every connection from `from` (optionally only `output`); else the overloads */
-int engine_op_disconnect(struct engine *e, const char *from, const char *to, int output,
-			 int input, struct engine_op **op, struct error *err);
+int engine_op_disconnect_at(struct engine *e, double apply, const char *from, const char *to,
+			    int output, int input, struct engine_op **op, struct error *err);
 /* attribute setter, including channelCount, channelCountMode, channelInterpretation */
 int engine_op_set(struct engine *e, const char *name, const char *attr, const struct value *v,
 		  struct engine_op **op, struct error *err);
 /* target "node.param"; method as param_prepare.  for setValueCurveAtTime, curve holds the
  * values and args are [startTime, duration]; for automationRate, rate is the enum string. */
-int engine_op_param(struct engine *e, const char *target, const char *method,
-		    const double *args, size_t nargs, const float *curve, size_t ncurve,
-		    const char *rate, struct engine_op **op, struct error *err);
+int engine_op_param_at(struct engine *e, double apply, const char *target, const char *method,
+		       const double *args, size_t nargs, const float *curve, size_t ncurve,
+		       const char *rate, struct engine_op **op, struct error *err);
+/* the same ops, taking effect at the renderer's next quantum */
+static inline int engine_op_create(struct engine *e, const char *type, const char *name,
+				   const struct option *opts, size_t n_opts,
+				   struct engine_op **op, struct error *err)
+{
+	return engine_op_create_at(e, ENGINE_NEXT, type, name, opts, n_opts, op, err);
+}
+
+static inline int engine_op_delete(struct engine *e, const char *name, struct engine_op **op,
+				   struct error *err)
+{
+	return engine_op_delete_at(e, ENGINE_NEXT, name, op, err);
+}
+
+static inline int engine_op_connect(struct engine *e, const char *from, const char *to,
+				    int output, int input, struct engine_op **op,
+				    struct error *err)
+{
+	return engine_op_connect_at(e, ENGINE_NEXT, from, to, output, input, op, err);
+}
+
+static inline int engine_op_disconnect(struct engine *e, const char *from, const char *to,
+				       int output, int input, struct engine_op **op,
+				       struct error *err)
+{
+	return engine_op_disconnect_at(e, ENGINE_NEXT, from, to, output, input, op, err);
+}
+
+static inline int engine_op_param(struct engine *e, const char *target, const char *method,
+				  const double *args, size_t nargs, const float *curve,
+				  size_t ncurve, const char *rate, struct engine_op **op,
+				  struct error *err)
+{
+	return engine_op_param_at(e, ENGINE_NEXT, target, method, args, nargs, curve, ncurve,
+				  rate, op, err);
+}
+
 /* start(when, offset, duration): NAN for an absent argument */
 int engine_op_start(struct engine *e, const char *name, double when, double offset,
 		    double duration, struct engine_op **op, struct error *err);

@@ -17,6 +17,12 @@
 
 #define MAX_ARGS 8
 
+/* when ops prepared with env take effect (engine.h ENGINE_NEXT) */
+static double env_apply(const struct codec_env *env)
+{
+	return env && env->apply > 0 ? env->apply : ENGINE_NEXT;
+}
+
 /* --- paths and plain values --------------------------------------------------------------- */
 
 void codec_path_field(char *buf, size_t size, const char *path, const char *field)
@@ -526,7 +532,7 @@ int codec_create(struct engine *e, const char *type, const char *name,
 	ename = map_node(env, name, mapped, path, err);
 	if (ename == NULL)
 		goto out;
-	r = engine_op_create(e, type, ename, l.v, l.n, op, err);
+	r = engine_op_create_at(e, env_apply(env), type, ename, l.v, l.n, op, err);
 	if (r < 0)
 		create_error_path(err, path, options, &l);
 out:
@@ -647,7 +653,7 @@ static int do_delete(struct engine *e, const char *name, const struct codec_env 
 	ename = map_node(env, name, mapped, path, err);
 	if (ename == NULL)
 		return -1;
-	if (engine_op_delete(e, ename, op, err) < 0) {
+	if (engine_op_delete_at(e, env_apply(env), ename, op, err) < 0) {
 		err_prefix(err, "%s", path);
 		return -1;
 	}
@@ -671,9 +677,9 @@ int codec_connect(struct engine *e, bool connect, const char *from, const char *
 	if (to && (eto = map_target(env, to, mto, path, err)) == NULL)
 		return -1;
 	if (connect)
-		r = engine_op_connect(e, efrom, eto, output, input, op, err);
+		r = engine_op_connect_at(e, env_apply(env), efrom, eto, output, input, op, err);
 	else
-		r = engine_op_disconnect(e, efrom, eto, output, input, op, err);
+		r = engine_op_disconnect_at(e, env_apply(env), efrom, eto, output, input, op, err);
 	if (r < 0)
 		err_prefix(err, "%s", path);
 	return r;
@@ -766,7 +772,8 @@ static int do_param(struct engine *e, const char *target, const char *method,
 	etarget = map_target(env, target, mapped, path, err);
 	if (etarget == NULL)
 		goto out;
-	r = engine_op_param(e, etarget, method, args, nargs, curve, ncurve, rate, op, err);
+	r = engine_op_param_at(e, env_apply(env), etarget, method, args, nargs, curve, ncurve,
+			       rate, op, err);
 	if (r < 0)
 		err_prefix(err, "%s", path);
 out:

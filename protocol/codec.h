@@ -29,6 +29,9 @@ struct codec_env {
 	/* context time (s) that relative times ("+S") count from: the daemon's reading when it
 	 * takes the request (one reading for a whole batch); 0 for documents */
 	double now;
+	/* context time (s) the request's ops take effect at (its `at`, or a document event's
+	 * time); <= 0: the renderer's next quantum */
+	double apply;
 	/* the longest array of numbers accepted (a curve, a PeriodicWave's terms,
 	 * setValueCurveAtTime's values): longer is ERR_LIMIT.  0: no limit */
 	size_t max_points;

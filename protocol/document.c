@@ -805,8 +805,8 @@ static int apply_event(struct document *d, const struct doc_event *ev, struct er
 	struct engine_op *op;
 	size_t i, n = json_object_array_length(ev->actions);
 
-	/* the context's currentTime when a suspended offline context resumes */
-	engine_set_now(d->e, (double)ev->frame / d->rate);
+	/* its actions take effect at the event's quantum */
+	d->env.apply = (double)ev->frame / d->rate;
 	engine_batch_begin(d->e);
 	for (i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "events[%zu].actions[%zu]", ev->index, i);

@@ -474,21 +474,20 @@ static void edits_with_a_later_activation_take_effect_at_their_quantum(void **st
 	create(e, "ConstantSourceNode", "a", NULL, 0);
 	start_at(e, "a", 0);
 	/* at frame 256: create and connect b; at 512: disconnect a, delete b */
-	engine_set_now(e, 256.0 / 48000);
-	create(e, "ConstantSourceNode", "b", &quarter, 1);
-	connect(e, "b", "destination");
+	ok(e, engine_op_create_at(e, 256.0 / 48000, "ConstantSourceNode", "b", &quarter, 1, &op,
+				  &err), &op, &err);
+	ok(e, engine_op_connect_at(e, 256.0 / 48000, "b", "destination", -1, -1, &op, &err), &op,
+	   &err);
 	start_at(e, "b", 0);
-	engine_set_now(e, -1);
 	/* an immediate edit after them, built knowing them, must not start b early */
 	connect(e, "a", "destination");
 	b = engine_render(e);	/* 0..127 */
 	assert_float_equal(sample(b, 0, 0), 1.0f, 0.0f);
 	b = engine_render(e);	/* 128..255 */
 	assert_float_equal(sample(b, 0, 127), 1.0f, 0.0f);
-	engine_set_now(e, 512.0 / 48000);
-	ok(e, engine_op_disconnect(e, "a", "destination", -1, -1, &op, &err), &op, &err);
-	ok(e, engine_op_delete(e, "b", &op, &err), &op, &err);
-	engine_set_now(e, -1);
+	ok(e, engine_op_disconnect_at(e, 512.0 / 48000, "a", "destination", -1, -1, &op, &err),
+	   &op, &err);
+	ok(e, engine_op_delete_at(e, 512.0 / 48000, "b", &op, &err), &op, &err);
 	assert_null(engine_node(e, "b"));	/* gone for new commands at once */
 	b = engine_render(e);	/* 256..383: b sounds */
 	assert_float_equal(sample(b, 0, 0), 1.25f, 0.0f);
@@ -522,11 +521,9 @@ static void undo_of_a_later_delete_restores_node_and_edges(void **state)
 	create(e, "ConstantSourceNode", "a", NULL, 0);
 	connect(e, "a", "destination");
 	start_at(e, "a", 0);
-	engine_set_now(e, 1.0);
-	assert_int_equal(engine_op_delete(e, "a", &op, &err), 0);
+	assert_int_equal(engine_op_delete_at(e, 1.0, "a", &op, &err), 0);
 	assert_null(engine_node(e, "a"));
 	engine_op_undo(e, op);
-	engine_set_now(e, -1);
 	assert_non_null(engine_node(e, "a"));
 	assert_false(engine_collect_pending(e));
 	assert_int_equal(edges(e), 1);

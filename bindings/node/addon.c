@@ -50,6 +50,8 @@ struct ctx {
 	struct hrtf_cache hrtf;
 	pthread_mutex_t lock;	/* held by ops and by the render around each quantum */
 	bool busy;		/* a render is queued or running (main thread) */
+	double apply;		/* context time (s) the ops made from now on take effect at
+				 * (setNow; engine.h ENGINE_NEXT before any) */
 };
 
 struct render_job {
@@ -373,6 +375,7 @@ static napi_value engine_ctor(napi_env env, napi_callback_info info)
 		free(c);
 		return throw_err(env, &err);
 	}
+	c->apply = ENGINE_NEXT;
 	pthread_mutex_init(&c->lock, NULL);
 	engine_set_hrtf_loader(c->e, hrtf_cache_get, &c->hrtf);
 	if (napi_wrap(env, self, c, ctx_free, NULL, NULL) != napi_ok) {
@@ -433,7 +436,7 @@ static napi_value engine_create(napi_env env, napi_callback_info info)
 		}
 		n++;
 	}
-	r = engine_op_create(c->e, type, name, opts, n, &op, &err);
+	r = engine_op_create_at(c->e, c->apply, type, name, opts, n, &op, &err);
 	ret = op_done(env, c, r, &op, &err);
 out:
 	for (i = 0; i < n; i++) {
@@ -457,7 +460,7 @@ static napi_value engine_remove(napi_env env, napi_callback_info info)
 
 	if (c == NULL || !get_string(env, argv[0], name, sizeof(name)))
 		return NULL;
-	return op_done(env, c, engine_op_delete(c->e, name, &op, &err), &op, &err);
+	return op_done(env, c, engine_op_delete_at(c->e, c->apply, name, &op, &err), &op, &err);
 }
 
 static bool get_index(napi_env env, napi_value v, int *out)
@@ -493,9 +496,9 @@ static napi_value connect_common(napi_env env, napi_callback_info info, bool con
 	    !get_index(env, argv[2], &output) || !get_index(env, argv[3], &input))
 		return NULL;
 	if (connect)
-		r = engine_op_connect(c->e, from, to, output, input, &op, &err);
+		r = engine_op_connect_at(c->e, c->apply, from, to, output, input, &op, &err);
 	else
-		r = engine_op_disconnect(c->e, from, has_to ? to : NULL, output, input, &op, &err);
+		r = engine_op_disconnect_at(c->e, c->apply, from, has_to ? to : NULL, output, input, &op, &err);
 	return op_done(env, c, r, &op, &err);
 }
 
@@ -573,7 +576,7 @@ static napi_value engine_param(napi_env env, napi_callback_info info)
 	has_rate = !is_nullish(env, argv[4]);
 	if (has_rate && !get_string(env, argv[4], rate, sizeof(rate)))
 		goto out;
-	ret = op_done(env, c, engine_op_param(c->e, target, method, args, nargs, curve, ncurve,
+	ret = op_done(env, c, engine_op_param_at(c->e, c->apply, target, method, args, nargs, curve, ncurve,
 					      has_rate ? rate : NULL, &op, &err), &op, &err);
 out:
 	free(curve);
@@ -625,9 +628,7 @@ static napi_value engine_set_now_js(napi_env env, napi_callback_info info)
 
 	if (c == NULL || !get_double(env, argv[0], &t))
 		return NULL;
-	pthread_mutex_lock(&c->lock);
-	engine_set_now(c->e, t);
-	pthread_mutex_unlock(&c->lock);
+	c->apply = t;
 	return undefined(env);
 }
 

@@ -92,6 +92,7 @@ struct req {
 	struct engine *e;
 	struct json_object *obj;
 	double now;			/* s: context time when handled; "+S" times count from it */
+	double apply;			/* s: when its ops take effect (a future `at`); 0: next */
 	/* buffers of a document being loaded, looked up before the session's */
 	size_t n_bufs;
 	const char **buf_names;
@@ -138,7 +139,7 @@ static struct audio_buffer *env_buffer(void *data, const char *name, struct erro
 static struct codec_env env_of(struct req *r)
 {
 	return (struct codec_env){ .buffer = env_buffer, .node = env_node, .data = r,
-				   .now = r->now, .max_points = MAX_POINTS };
+				   .now = r->now, .apply = r->apply, .max_points = MAX_POINTS };
 }
 
 static struct engine *fixture_engine(void)
@@ -258,7 +259,7 @@ static int take_at(struct req *r, struct error *err)
 	if (t * rate > 0x1p62)	/* no frame counter gets there */
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
 	if (t > now)
-		engine_set_now(r->e, t);
+		r->apply = t;
 	return 0;
 }
 
@@ -316,13 +317,12 @@ static void op_graph(struct req *r)
 	struct engine_op *op = NULL;
 	struct error err = { 0 };
 
-	if (take_at(r, &err) < 0 || graph_precheck(r, r->obj, "", &err) < 0 ||
+	if (take_at(r, &err) < 0 ||
+	    (env.apply = r->apply, graph_precheck(r, r->obj, "", &err)) < 0 ||
 	    codec_op(r->e, r->obj, &env, "", &op, &result, &err) < 0) {
-		engine_set_now(r->e, -1);
 		fail(r, &err);
 		return;
 	}
-	engine_set_now(r->e, -1);
 	if (op)
 		engine_exec(r->e, op);
 	ok(r, result);
@@ -395,10 +395,9 @@ static int op_batch(struct req *r)
 		return failf(r, ERR_BAD_REQUEST, "commands: expected an array of requests");
 	if (batch_shape(cmds, &bad, &err) < 0)
 		return batch_fail(r, &err, bad);
-	if (take_at(r, &err) < 0) {
-		engine_set_now(r->e, -1);
+	if (take_at(r, &err) < 0)
 		return fail(r, &err);
-	}
+	env.apply = r->apply;
 	n = json_object_array_length(cmds);
 	results = json_object_new_array_ext((int)n);
 	engine_batch_begin(r->e);
@@ -418,7 +417,6 @@ static int op_batch(struct req *r)
 	}
 	if (batch_close(r, chain, i < n, &err) < 0 && i == n)
 		i = n + 1;
-	engine_set_now(r->e, -1);
 	if (i != n) {
 		json_object_put(results);
 		return batch_fail(r, &err, i <= n ? i : n);
@@ -593,17 +591,15 @@ static int load_finish(struct req *r)
 		err_prefix(&err, "document");
 		return fail(r, &err);
 	}
-	if (take_at(r, &err) < 0) {
-		engine_set_now(r->e, -1);
+	if (take_at(r, &err) < 0)
 		return fail(r, &err);
-	}
+	env.apply = r->apply;
 	engine_batch_begin(r->e);
 	if (replace)
 		x.chain = delete_session_nodes(r);
 	res = document_build(r->e, doc, &env, emit_op, &x, &err);
 	if (batch_close(r, x.chain, res < 0, &err) < 0)
 		res = -1;
-	engine_set_now(r->e, -1);
 	if (res < 0) {
 		err_prefix(&err, "document");
 		return fail(r, &err);
