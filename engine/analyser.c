@@ -129,7 +129,9 @@ int analyser_get_byte_time(struct node *n, uint8_t *out, size_t len)
 	m = len < a->fft_size ? (uint32_t)len : a->fft_size;
 	for (i = 0; i < m; i++) {
 		double b = floor(128.0 * (1.0 + a->frame[i]));
-		out[i] = (uint8_t)(b < 0 ? 0 : b > 255 ? 255 : b);
+
+		/* NaN (an inf - inf upstream) must not reach the conversion: 0 as for bins */
+		out[i] = (uint8_t)(!(b > 0) ? 0 : b > 255 ? 255 : b);
 	}
 	return (int)m;
 }
