@@ -142,7 +142,9 @@ int req_take_at(struct req *r, struct error *err)
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
 	if (t * rate > 0x1p62)	/* no frame counter gets there */
 		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
-	r->at = (uint64_t)ceil(t * rate);
+	/* as the engine rounds it: a time written from a whole frame (frame / rate) may come
+	 * back a hair above it, which must not make it the next quantum's */
+	r->at = (uint64_t)ceil(t * rate - 1e-9);
 	r->at_time = t;
 	if (t > 0 && t < now)
 		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "

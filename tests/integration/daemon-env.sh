@@ -25,7 +25,10 @@ py() {
 # starts the daemon and waits until it plays and listens (right after start: before any
 # idle suspension could pause its stream)
 daemon_start() {
-	"$AUDIOD" --socket "$SOCK" -v "$@" >"$PW_ENV/audiod.log" 2>&1 </dev/null &
+	# emptied here, not by the redirection: the child may open the file only after the
+	# waits below have read the last daemon's log (its "playing:" and "listening on")
+	: >"$PW_ENV/audiod.log"
+	"$AUDIOD" --socket "$SOCK" -v "$@" >>"$PW_ENV/audiod.log" 2>&1 </dev/null &
 	AUDIOD_PID=$!
 	pw_env_track "$AUDIOD_PID"
 	pw_env_wait "grep -q 'playing:' '$PW_ENV/audiod.log'" 600 ||

@@ -5,7 +5,8 @@
 # (right channel, another session) then creates, connects and syncs a source of its own.
 # B's edits apply at once (before A's quantum, and B's sync replies before that quantum is
 # rendered), A's sync returns only once its connection applied, at the first quantum at or
-# after its time; in the recording the left channel starts exactly (due - B's frame) frames
+# after its time (a time that multiplied by the rate lands a hair above its frame included);
+# in the recording the left channel starts exactly (due - B's frame) frames
 # after the right one.  the recorder is capturing before anything is scheduled and is
 # stopped once A's quantum has been heard; commands that arrive too late fail the test
 # saying so.
@@ -19,7 +20,7 @@ pw_env_start
 daemon_start --latency 1024
 rec_start "$PW_ENV/out.wav"
 py - >"$PW_ENV/frames.txt" <<'PY' || fail "a scheduled edit held back another client's"
-import sys
+import math, sys
 from audiod_test import Client, ahead, check_in_time
 a = Client()
 b = Client()
@@ -31,8 +32,13 @@ a.ok("start", id="late")
 a.ok("sync")
 r = a.time()                    # the one reading the schedule comes from
 rate = r["sampleRate"]
-at = ahead(r, 3.0) / rate
-due = -(-int(round(at * rate)) // 128) * 128
+# a quantum's first frame 3 s ahead, one whose time (frame / rate) comes back a hair above
+# the frame when multiplied by the rate (about one in twenty): it must still be that
+# quantum, not the next (the daemon once rounded it up)
+due = -(-ahead(r, 3.0) // 128) * 128
+while math.ceil((due / rate) * rate) == due:
+    due += 128
+at = due / rate
 a.ok("connect", **{"from": "late", "to": "m", "output": 0, "input": 0}, at=at)
 check_in_time(a.time()["frame"], due, "A's connect")
 # B: right channel, at once, with topology edits of its own
