@@ -590,11 +590,16 @@ static void event_derive(struct event *e, const struct event *prev, double intri
 			/* 1/span, rounded as single-precision engines round it (see lin_value) */
 			if (span > 0)
 				e->rate = (float)(1 / span);
-			break;
+		} else {
+			e->hold = e->v0 == 0 || e->value == 0 || (e->v0 < 0) != (e->value < 0);
+			if (!e->hold && span > 0)
+				e->rate = log(e->value / e->v0) / span;
 		}
-		e->hold = e->v0 == 0 || e->value == 0 || (e->v0 < 0) != (e->value < 0);
-		if (!e->hold && span > 0)
-			e->rate = log(e->value / e->v0) / span;
+		/* a span so short that the rate overflows (1/1e-45 is no float): the only frame
+		 * time inside [t0, t0 + span) is t0 itself, whose value is v0, where inf * 0
+		 * would make a NaN (and so the default value) */
+		if (!isfinite(e->rate))
+			e->rate = 0;
 		break;
 	case EV_TARGET:
 		e->v0 = prev ? event_after(prev, e->time) : intrinsic;

@@ -690,6 +690,28 @@ static void cancel_and_hold_after_ended_events_keeps_the_value(void **state)
 	param_fini(&p);
 }
 
+/* WPT audioparam-close: 1/1.4e-45 overflows a float; the ramp's value at its start is
+ * still V0 (not inf * 0 = NaN, which played as the default value 1) */
+static void ramp_of_tiny_duration_starts_at_its_start_value(void **state)
+{
+	const char *const ramps[] = { "linearRampToValueAtTime", "exponentialRampToValueAtTime" };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct param p;
+
+		param_init(&p, &wide, 0);
+		ok(&p, 0, "setValueAtTime", 10, 0);
+		ok(&p, 0, ramps[k], FLT_MAX, 1.401298464324817e-45);
+		param_compute(&p, 0, SR, NULL);
+		assert_true(p.values[0] == 10);
+		for (int i = 1; i < QUANTUM; i++)
+			assert_true(p.values[i] == FLT_MAX);
+		assert_true(param_model_value_at(&p, 0) == 10);
+		param_fini(&p);
+	}
+}
+
 /* ---- k-rate, inputs, clamping ---------------------------------------------------------------- */
 
 static double krate_a4(double t)
@@ -1113,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(cancel_and_hold_during_curve_keeps_original_sampling_then_holds),
 		cmocka_unit_test(cancel_and_hold_inside_a_quantum_holds_from_that_frame),
 		cmocka_unit_test(cancel_and_hold_after_ended_events_keeps_the_value),
+		cmocka_unit_test(ramp_of_tiny_duration_starts_at_its_start_value),
 		cmocka_unit_test(k_rate_uses_the_value_at_the_first_frame_for_the_whole_quantum),
 		cmocka_unit_test(k_rate_adds_the_first_input_sample),
 		cmocka_unit_test(a_rate_adds_input_per_frame_then_clamps_to_nominal_range),
