@@ -863,6 +863,12 @@ static void apply_hold(struct param *p, double tc)
 	if (tl->ev[i2 - 1].type == EV_TARGET) {
 		struct event s = { .type = EV_SET, .time = tc, .value = v };
 		timeline_insert(tl, &s);
+	} else if (tl->ev[i2 - 1].type == EV_CURVE && tc == tl->ev[i2 - 1].time) {
+		/* cut to a duration of 0 the curve plays none of its values, and it is an event
+		 * at cancelTime, which the method cancels: what holds is the value before it.
+		 * holding again at tc sees to an earlier setTarget */
+		timeline_truncate(tl, i2 - 1);
+		apply_hold(p, tc);
 	} else if (tl->ev[i2 - 1].type == EV_CURVE && tc < tl->ev[i2 - 1].cut) {
 		/* sampled with the original duration up to tc, then held */
 		tl->ev[i2 - 1].cut = tc;
