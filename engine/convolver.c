@@ -304,16 +304,30 @@ static void level_step(const struct kernel *k, struct level *l, uint64_t t, floa
 		level_finish(l, blk, NULL);
 }
 
-static void kernel_input(struct kernel *k, const struct bus *in)
+/* a mono input fills both delay lines (the spec's diagrams), except that with a mono
+ * response and "discrete" its up-mix to a stereo output (while a stereo input rings on)
+ * leaves the right channel empty: its line gets zeros, which a mono output never reads */
+static const float *line_source(const struct kernel *k, const struct bus *in, uint32_t c,
+				enum interp interp)
 {
 	static const float zeros[QUANTUM];
+
+	if (in->silent)
+		return zeros;
+	if (c < in->channels)
+		return in->data[c];
+	return k->ir_channels == 1 && interp == INTERP_DISCRETE ? zeros : in->data[0];
+}
+
+static void kernel_input(struct kernel *k, const struct bus *in, enum interp interp)
+{
 	uint32_t lv, c;
 
 	for (lv = 0; lv < k->n_levels; lv++) {
 		struct level *l = &k->lv[lv];
 		uint32_t pos = l->block + (uint32_t)(k->frames % l->block);
 		for (c = 0; c < 2; c++) {
-			const float *s = in->silent ? zeros : in->data[c < in->channels ? c : 0];
+			const float *s = line_source(k, in, c, interp);
 			memcpy(l->in + (size_t)c * 2 * l->block + pos, s, QUANTUM * sizeof(float));
 		}
 	}
@@ -353,7 +367,7 @@ static void conv_process(struct node *n, const struct render_ctx *ctx)
 		n->tail = false;
 		return;
 	}
-	kernel_input(k, &n->in[0]);
+	kernel_input(k, &n->in[0], n->cfg.interp);
 	out->channels = 2;
 	out->silent = false;
 	dst[0] = out->data[0];
