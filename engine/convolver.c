@@ -57,6 +57,7 @@ struct kernel {
 	uint64_t silent;		/* frames of silent input in a row */
 	uint64_t ring;			/* after this much silence every buffer holds zeros */
 	uint32_t in_channels;		/* of the last audible input: 1 or 2 */
+	uint64_t wide;			/* frames the last stereo input still rings for */
 };
 
 struct convolver {
@@ -195,6 +196,7 @@ static struct kernel *kernel_new(struct audio_buffer *b, bool normalize, struct 
 	k->paths = b->channels == 1 ? paths_1 : b->channels == 2 ? paths_2 : paths_4;
 	k->n_paths = b->channels == 4 ? 4 : 2;
 	k->in_channels = 1;
+	k->wide = 0;
 	for (lv = 0; lv < MAX_LEVELS && offset < b->length; lv++) {
 		uint32_t next = block * GROWTH;
 		/* the next level starts at twice its block; the last takes all the rest */
@@ -302,16 +304,30 @@ static void level_step(const struct kernel *k, struct level *l, uint64_t t, floa
 		level_finish(l, blk, NULL);
 }
 
-static void kernel_input(struct kernel *k, const struct bus *in)
+/* a mono input fills both delay lines (the spec's diagrams), except that with a mono
+ * response and "discrete" its up-mix to a stereo output (while a stereo input rings on)
+ * leaves the right channel empty: its line gets zeros, which a mono output never reads */
+static const float *line_source(const struct kernel *k, const struct bus *in, uint32_t c,
+				enum interp interp)
 {
 	static const float zeros[QUANTUM];
+
+	if (in->silent)
+		return zeros;
+	if (c < in->channels)
+		return in->data[c];
+	return k->ir_channels == 1 && interp == INTERP_DISCRETE ? zeros : in->data[0];
+}
+
+static void kernel_input(struct kernel *k, const struct bus *in, enum interp interp)
+{
 	uint32_t lv, c;
 
 	for (lv = 0; lv < k->n_levels; lv++) {
 		struct level *l = &k->lv[lv];
 		uint32_t pos = l->block + (uint32_t)(k->frames % l->block);
 		for (c = 0; c < 2; c++) {
-			const float *s = in->silent ? zeros : in->data[c < in->channels ? c : 0];
+			const float *s = line_source(k, in, c, interp);
 			memcpy(l->in + (size_t)c * 2 * l->block + pos, s, QUANTUM * sizeof(float));
 		}
 	}
@@ -337,6 +353,12 @@ static void conv_process(struct node *n, const struct render_ctx *ctx)
 		k->silent = 0;
 		k->in_channels = n->in[0].channels > 1 ? 2 : 1;
 	}
+	/* after a stereo input turns mono its convolution still differs between the two
+	 * channels until it has rung out: the output stays stereo that long */
+	if (!n->in[0].silent && k->in_channels == 2)
+		k->wide = k->ring;
+	else
+		k->wide = k->wide > QUANTUM ? k->wide - QUANTUM : 0;
 	if (k->silent >= k->ring) {
 		/* every delay line, accumulator and result holds zeros: skipping keeps them so,
 		 * and the block schedule depends only on k->frames */
@@ -345,7 +367,7 @@ static void conv_process(struct node *n, const struct render_ctx *ctx)
 		n->tail = false;
 		return;
 	}
-	kernel_input(k, &n->in[0]);
+	kernel_input(k, &n->in[0], n->cfg.interp);
 	out->channels = 2;
 	out->silent = false;
 	dst[0] = out->data[0];
@@ -364,7 +386,7 @@ static void conv_process(struct node *n, const struct render_ctx *ctx)
 		}
 	}
 	/* only a mono input with a mono response gives a mono output */
-	if (k->ir_channels == 1 && k->in_channels == 1)
+	if (k->ir_channels == 1 && k->in_channels == 1 && k->wide == 0)
 		out->channels = 1;
 	k->frames += QUANTUM;
 	n->tail = true;

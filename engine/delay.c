@@ -201,6 +201,50 @@ static double delay_frames(float t, double sr, double lo, double hi)
 	return f < lo ? lo : f > hi ? hi : f;
 }
 
+/* whether any slot holding ring positions [k0, k0 + n] (mod len) was written from a
+ * non-silent input */
+static bool span_written(const struct delay *d, uint32_t k0, uint32_t n)
+{
+	uint32_t nslots = d->len / QUANTUM, s0 = k0 / QUANTUM;
+	uint32_t count = (k0 % QUANTUM + n) / QUANTUM + 1;
+
+	if (count > nslots)
+		count = nslots;
+	for (uint32_t j = 0; j < count; j++)
+		if (d->slot_chans[(s0 + j) % nslots])
+			return true;
+	return false;
+}
+
+/* the ring positions this quantum reads with a non-zero weight, [*k0, *k0 + returned
+ * count]: from the longest delay's to the shortest's, the frame after a read included when
+ * the read is between two frames (an exact one weighs its neighbour by 0) */
+static uint32_t read_span(const struct delay *d, const struct param *p, uint32_t w, double sr,
+			  double lo, double hi, uint32_t *k0)
+{
+	float tmin = p->values[0], tmax = p->values[0];
+	double first, last;
+
+	for (uint32_t i = 1; !p->constant && i < QUANTUM; i++) {
+		tmin = p->values[i] < tmin ? p->values[i] : tmin;
+		tmax = p->values[i] > tmax ? p->values[i] : tmax;
+	}
+	/* delay_frames is monotonic, so these bound every frame's read position */
+	first = floor((double)w - delay_frames(tmax, sr, lo, hi));
+	last = ceil((double)(w + QUANTUM - 1) - delay_frames(tmin, sr, lo, hi));
+	*k0 = (uint32_t)(first < 0 ? first + d->len : first) % d->len;
+	return last - first < d->len ? (uint32_t)(last - first) : d->len;
+}
+
+/* does this quantum read any input that was not silence? */
+static bool delayed_input(const struct delay *d, const struct param *p, uint32_t w, double sr,
+			  double lo, double hi)
+{
+	uint32_t k0, n = read_span(d, p, w, sr, lo, hi, &k0);
+
+	return span_written(d, k0, n);
+}
+
 static void delay_read(struct delay *d, const struct render_ctx *ctx, struct bus *out)
 {
 	struct node *n = &d->node;
@@ -213,8 +257,17 @@ static void delay_read(struct delay *d, const struct render_ctx *ctx, struct bus
 	if (hi < lo)
 		hi = lo;
 	if (ctx->frame >= d->quiet_at) {
-		bus_silence(out, d->chans);
+		bus_silence(out, 1);
 		n->tail = false;
+		return;
+	}
+	if (!delayed_input(d, p, w, sr, lo, hi)) {
+		/* the delayed input is silence: the output is what a node that is not
+		 * actively processing gives, one channel of silence.  the ring's width only
+		 * shows once input that wide comes out (the spec's note: channel count
+		 * changes are reflected after the delay time) */
+		bus_silence(out, 1);
+		n->tail = true;
 		return;
 	}
 	if (p->constant) {

@@ -9,8 +9,14 @@
 
 #define MAX_COEF 20
 
-/* once the input is silent and the state is below this the filter has rung out */
-#define TAIL_FLOOR 1e-12
+/* once the input is silent and the state is below this the filter has rung out.  it must
+ * not change what is played: a float rounds anything below 2^-150 to 0 (and below 2^-126
+ * under the render's flush-to-zero), so with 2^50 of margin for a resonant filter's growth
+ * on the way down the rest of the tail plays as zeros anyway.  an absolute floor as high
+ * as 1e-12 cut tails that still had float values to play (WPT compares to 2.2e-38); this
+ * one lets an idle filter ring 5x as many frames as 1e-12 did, still a few quanta for a
+ * typical decay. */
+#define TAIL_FLOOR 0x1p-200
 
 struct iir {
 	struct node node;

@@ -255,7 +255,9 @@ static void osc_fini(struct node *n)
 
 /* --- render side ---------------------------------------------------------------------------- */
 
-/* computedOscFrequency's nominal range is +-Nyquist; a NaN (inf * 0) plays as 0 Hz */
+/* computedOscFrequency's nominal range is +-Nyquist; a NaN (inf * 0) plays as 0 Hz.  the
+ * phase runs at the clamped frequency, but what a frame at +-Nyquist plays is silence
+ * (osc_mute_nyquist) */
 static double freq_clamp(double f, double nyquist)
 {
 	if (f > nyquist)
@@ -530,6 +532,25 @@ static void table_run(struct osc *o, float *y, uint32_t from, uint32_t to, bool 
 	}
 }
 
+/* the ideal band-limited waveform keeps only partials strictly below Nyquist: at a clamped
+ * computedOscFrequency of +-Nyquist (|f| >= Nyquist before the clamp) not even the
+ * fundamental remains, so those frames are silent (as the WPT detune-limiting test and the
+ * browsers have it).  an increment is +-0.5 exactly when the frequency was clamped, and
+ * below it otherwise (nyq = rate / 2 is exact and the division rounds monotonically) */
+static void osc_mute_nyquist(const struct osc *o, float *restrict y, uint32_t from,
+			     uint32_t to, bool constant)
+{
+	const double *restrict inc = o->inc;
+
+	if (constant) {
+		if (fabs(inc[from]) >= 0.5)
+			memset(y + from, 0, (to - from) * sizeof(float));
+		return;
+	}
+	for (uint32_t i = from; i < to; i++)
+		y[i] = fabs(inc[i]) >= 0.5 ? 0.0f : y[i];
+}
+
 static void osc_process(struct node *n, const struct render_ctx *ctx)
 {
 	struct osc *o = (struct osc *)n;
@@ -556,6 +577,7 @@ static void osc_process(struct node *n, const struct render_ctx *ctx)
 		sine_run(o, y, from, to, constant);
 	else
 		table_run(o, y, from, to, constant);
+	osc_mute_nyquist(o, y, from, to, constant);
 }
 
 /* --- the kind ----------------------------------------------------------------------------- */

@@ -590,11 +590,16 @@ static void event_derive(struct event *e, const struct event *prev, double intri
 			/* 1/span, rounded as single-precision engines round it (see lin_value) */
 			if (span > 0)
 				e->rate = (float)(1 / span);
-			break;
+		} else {
+			e->hold = e->v0 == 0 || e->value == 0 || (e->v0 < 0) != (e->value < 0);
+			if (!e->hold && span > 0)
+				e->rate = log(e->value / e->v0) / span;
 		}
-		e->hold = e->v0 == 0 || e->value == 0 || (e->v0 < 0) != (e->value < 0);
-		if (!e->hold && span > 0)
-			e->rate = log(e->value / e->v0) / span;
+		/* a span so short that the rate overflows (1/1e-45 is no float): the only frame
+		 * time inside [t0, t0 + span) is t0 itself, whose value is v0, where inf * 0
+		 * would make a NaN (and so the default value) */
+		if (!isfinite(e->rate))
+			e->rate = 0;
 		break;
 	case EV_TARGET:
 		e->v0 = prev ? event_after(prev, e->time) : intrinsic;
@@ -858,6 +863,12 @@ static void apply_hold(struct param *p, double tc)
 	if (tl->ev[i2 - 1].type == EV_TARGET) {
 		struct event s = { .type = EV_SET, .time = tc, .value = v };
 		timeline_insert(tl, &s);
+	} else if (tl->ev[i2 - 1].type == EV_CURVE && tc == tl->ev[i2 - 1].time) {
+		/* cut to a duration of 0 the curve plays none of its values, and it is an event
+		 * at cancelTime, which the method cancels: what holds is the value before it.
+		 * holding again at tc sees to an earlier setTarget */
+		timeline_truncate(tl, i2 - 1);
+		apply_hold(p, tc);
 	} else if (tl->ev[i2 - 1].type == EV_CURVE && tc < tl->ev[i2 - 1].cut) {
 		/* sampled with the original duration up to tc, then held */
 		tl->ev[i2 - 1].cut = tc;

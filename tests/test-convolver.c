@@ -311,6 +311,72 @@ static void stereo_input_with_mono_response_is_stereo(void **state)
 	free(out[1]);
 }
 
+/* a stereo source for one quantum and a mono one throughout: the input turns mono at frame
+ * 128, but the right channel's impulse (frame 100) still rings through the response's tap
+ * at 200, in quantum 2: the output stays stereo (WPT convolver-upmixing-1-channel-response) */
+static void stereo_tail_check(bool discrete)
+{
+	struct audio_buffer *st = buffer(2, 128, RATE), *mono = buffer(1, 1024, RATE);
+	struct audio_buffer *ir = buffer(1, 201, RATE);
+	struct option so = { "buffer", { .type = VALUE_BUFFER, .buf = st } };
+	struct option mo = { "buffer", { .type = VALUE_BUFFER, .buf = mono } };
+	struct option co[2] = {
+		{ "disableNormalization", { .type = VALUE_BOOL, .b = true } },
+		{ "buffer", { .type = VALUE_BUFFER, .buf = ir } },
+	};
+	float *out[2] = { calloc(384, sizeof(float)), calloc(384, sizeof(float)) };
+	struct engine_op *op = NULL;
+	struct error err;
+	struct engine *e = engine_new(RATE, 2, &err);
+	uint32_t ch;
+
+	st->data[1][100] = 1;
+	ir->data[0][0] = 0.5f;
+	ir->data[0][200] = 0.25f;
+	exec(e, engine_op_create(e, "AudioBufferSourceNode", "s", &so, 1, &op, &err), &op, &err);
+	exec(e, engine_op_create(e, "AudioBufferSourceNode", "m", &mo, 1, &op, &err), &op, &err);
+	exec(e, engine_op_create(e, "ConvolverNode", "c", co, 2, &op, &err), &op, &err);
+	exec(e, engine_op_connect(e, "s", "c", -1, -1, &op, &err), &op, &err);
+	exec(e, engine_op_connect(e, "m", "c", -1, -1, &op, &err), &op, &err);
+	exec(e, engine_op_connect(e, "c", "destination", -1, -1, &op, &err), &op, &err);
+	exec(e, engine_op_start(e, "s", 0, NAN, NAN, &op, &err), &op, &err);
+	exec(e, engine_op_start(e, "m", 0, NAN, NAN, &op, &err), &op, &err);
+	if (discrete) {
+		struct value v = { .type = VALUE_STRING, .str = "discrete" };
+
+		exec(e, engine_op_set(e, "c", "channelInterpretation", &v, &op, &err), &op, &err);
+	}
+	mono->data[0][150] = 1;
+	render(e, 384, out, &ch);
+	assert_int_equal(ch, 2);
+	assert_float_equal(out[1][100], 0.5, 1e-6);
+	assert_float_equal(out[1][300], 0.25, 1e-6);
+	/* the mono impulse at 150: up-mixed to both channels by "speakers", to the left
+	 * only by "discrete" */
+	assert_float_equal(out[0][150], 0.5, 1e-6);
+	assert_float_equal(out[1][150], discrete ? 0 : 0.5, 1e-6);
+	assert_float_equal(out[1][350], discrete ? 0 : 0.25, 1e-6);
+	engine_free(e);
+	audio_buffer_unref(st);
+	audio_buffer_unref(mono);
+	audio_buffer_unref(ir);
+	free(out[0]);
+	free(out[1]);
+}
+
+static void stereo_tail_stays_stereo_after_the_input_turns_mono(void **state)
+{
+	(void)state;
+	stereo_tail_check(false);
+}
+
+/* "discrete" up-mixes the mono input that follows into the left channel only */
+static void discrete_mono_input_into_a_stereo_tail_goes_left_only(void **state)
+{
+	(void)state;
+	stereo_tail_check(true);
+}
+
 static void buffer_needs_1_2_or_4_channels_at_the_context_rate(void **state)
 {
 	struct audio_buffer *three = buffer(3, 10, RATE), *slow = buffer(1, 10, 44100);
@@ -442,6 +508,8 @@ int main(void)
 		cmocka_unit_test(normalization_scale_follows_the_spec_formula),
 		cmocka_unit_test(true_stereo_response_routes_as_the_spec_diagram),
 		cmocka_unit_test(stereo_input_with_mono_response_is_stereo),
+		cmocka_unit_test(stereo_tail_stays_stereo_after_the_input_turns_mono),
+		cmocka_unit_test(discrete_mono_input_into_a_stereo_tail_goes_left_only),
 		cmocka_unit_test(buffer_needs_1_2_or_4_channels_at_the_context_rate),
 		cmocka_unit_test(channel_count_over_two_or_max_mode_is_not_supported),
 		cmocka_unit_test(normalize_applies_to_buffers_set_afterwards),

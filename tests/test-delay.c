@@ -359,6 +359,57 @@ static void narrower_input_narrows_the_output_after_the_line_has_emptied(void **
 	rig_free(&r);
 }
 
+static void set_delay_sweep(struct rig *r, double from, double to)
+{
+	struct param *p = &r->n->params[0];
+
+	p->constant = false;
+	for (int i = 0; i < QUANTUM; i++)
+		p->values[i] = (float)((from + (to - from) * i / (QUANTUM - 1)) / FS);
+}
+
+/* the output is input(t - delayTime): until stereo input has come through the line (and
+ * once the delay reads where nothing was written) it is one channel of silence, not the
+ * ring's two (WPT delaynode-channel-count-1) */
+static void output_is_one_silent_channel_until_delayed_input_arrives(void **state)
+{
+	struct rig r = rig_new(0.05);	/* 1638.4 frames */
+	int q;
+
+	(void)state;
+	for (q = 0; q < 6; q++) {
+		set_delay_frames(&r, 3 * QUANTUM);
+		feed(&r, 2, ones);
+		run(&r);
+		if (q < 3) {
+			assert_true(r.n->out[0].silent);
+			assert_int_equal(r.n->out[0].channels, 1);
+		} else {
+			assert_int_equal(r.n->out[0].channels, 2);
+			assert_true(out_at(&r, 0, 0) == 1 && out_at(&r, 1, 0) == -1);
+		}
+	}
+	/* frame 768 - 1500 was never written: constant and a-rate */
+	set_delay_frames(&r, 1500);
+	feed(&r, 2, ones);
+	run(&r);
+	assert_true(r.n->out[0].silent);
+	assert_int_equal(r.n->out[0].channels, 1);
+	set_delay_sweep(&r, 1500, 1490);
+	feed(&r, 2, ones);
+	run(&r);
+	assert_true(r.n->out[0].silent);
+	assert_int_equal(r.n->out[0].channels, 1);
+	/* at frame 1024 a sweep from 1100 to 700 frames starts before the first input and
+	 * reaches input frame 451 */
+	set_delay_sweep(&r, 1100, 700);
+	feed(&r, 2, ones);
+	run(&r);
+	assert_int_equal(r.n->out[0].channels, 2);
+	assert_true(out_at(&r, 0, 0) == 0 && out_at(&r, 1, QUANTUM - 1) == -1);
+	rig_free(&r);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -375,6 +426,7 @@ int main(void)
 		T(output_goes_silent_once_max_delay_time_has_passed),
 		T(wider_input_up_mixes_what_is_still_delayed),
 		T(narrower_input_narrows_the_output_after_the_line_has_emptied),
+		T(output_is_one_silent_channel_until_delayed_input_arrives),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

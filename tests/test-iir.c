@@ -89,6 +89,36 @@ static void second_order_matches_the_difference_equation(void **state)
 	engine_free(e);
 }
 
+/* y[n] = x[n] + 0.8 y[n-1]: after the second quantum (the first with a silent input) the
+ * state is 0.8^256 = 2e-25, which a tail floor of 1e-12 cut off although the third quantum
+ * still plays 2e-25 .. 1e-37, normal floats; the filter still goes idle once its tail plays
+ * as zeros */
+static void tail_plays_every_value_a_float_holds_then_goes_idle(void **state)
+{
+	const double ff[] = { 1 }, fb[] = { 1, -0.8 };
+	struct error err;
+	struct engine *e = engine_new(8000, 1, &err);
+	const struct bus *b;
+	int i, q;
+
+	(void)state;
+	assert_int_equal(make_iir(e, ff, 1, fb, 2, &err), 0);
+	impulse_into_filter(e);
+	engine_render(e);
+	engine_render(e);
+	b = engine_render(e);
+	for (i = 0; i < QUANTUM; i++) {
+		double h = pow(0.8, 2 * QUANTUM + i);
+
+		assert_false(b->silent);
+		assert_float_equal(b->data[0][i], h, 1e-6 * h);
+	}
+	for (q = 0; q < 40 && engine_node(e, "f")->tail; q++)
+		engine_render(e);
+	assert_false(engine_node(e, "f")->tail);
+	engine_free(e);
+}
+
 static void invalid_coefficients_raise_the_spec_errors(void **state)
 {
 	const double zero[] = { 0, 0 }, one[] = { 1 }, fb0[] = { 0, 1 };
@@ -136,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(first_order_impulse_response_is_geometric),
 		cmocka_unit_test(second_order_matches_the_difference_equation),
+		cmocka_unit_test(tail_plays_every_value_a_float_holds_then_goes_idle),
 		cmocka_unit_test(invalid_coefficients_raise_the_spec_errors),
 		cmocka_unit_test(frequency_response_evaluates_the_transfer_function),
 	};

@@ -201,12 +201,54 @@ static void frequency_is_clamped_before_detune_applies(void **state)
 	rig_free(r);
 }
 
-static void computed_frequency_above_nyquist_plays_at_nyquist(void **state)
+/* the clamped frequency is Nyquist, where no partial of a band-limited waveform remains: a
+ * start between frames gives a phase whose samples at Nyquist would be +-sin(phase) */
+static void computed_frequency_at_or_above_nyquist_is_silent(void **state)
 {
-	struct rig *r = rig_new(NULL, 0, 20000, 1200);
+	static const float freqs[][2] = { { 20000, 1200 }, { -20000, 1200 }, { 24000, 0 } };
+	static float y[QUANTUM * 4];
 
-	check_sine(r, 24000, 1, 1e-6);
-	rig_free(r);
+	for (size_t k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++) {
+		struct rig *r = rig_new(NULL, 0, freqs[k][0], freqs[k][1]);
+
+		rig_start(r, 10.25 / RATE, INFINITY);
+		rig_render(r, y, QUANTUM * 4);
+		for (int i = 0; i < QUANTUM * 4; i++)
+			assert_true(y[i] == 0);
+		rig_free(r);
+	}
+}
+
+/* a-rate: 1000 Hz detuned up 100 cents a frame passes Nyquist (24000 = 1000 * 2^(i / 12)
+ * at i = 55.02) inside the quantum; the frames from 56 on are silent, those before play
+ * the integral of the frequency */
+static double detune_100_per_frame(uint64_t i)
+{
+	return 100.0 * (double)i;
+}
+
+static void detune_sweep_past_nyquist_is_silent_from_that_frame(void **state)
+{
+	static float y[QUANTUM];
+
+	for (int sign = -1; sign <= 1; sign += 2) {
+		struct rig *r = rig_new(NULL, 0, (float)(sign * 1000), 0);
+		double ph = 0;
+
+		r->detune_at = detune_100_per_frame;
+		rig_start(r, 0, INFINITY);
+		rig_render(r, y, QUANTUM);
+		for (int i = 0; i < QUANTUM; i++) {
+			double f = sign * 1000 * pow(2, i / 12.0);
+
+			if (i < 56)
+				assert_float_equal(y[i], sin(2 * M_PI * ph), 1e-5);
+			else
+				assert_true(y[i] == 0);
+			ph += (fabs(f) < 24000 ? f : sign * 24000) / RATE;
+		}
+		rig_free(r);
+	}
 }
 
 static void start_between_frames_has_phase_zero_at_the_start_time(void **state)
@@ -520,7 +562,8 @@ int main(void)
 		cmocka_unit_test(negative_frequency_runs_the_sine_backwards),
 		cmocka_unit_test(frequency_nominal_range_is_plus_minus_nyquist),
 		cmocka_unit_test(frequency_is_clamped_before_detune_applies),
-		cmocka_unit_test(computed_frequency_above_nyquist_plays_at_nyquist),
+		cmocka_unit_test(computed_frequency_at_or_above_nyquist_is_silent),
+		cmocka_unit_test(detune_sweep_past_nyquist_is_silent_from_that_frame),
 		cmocka_unit_test(start_between_frames_has_phase_zero_at_the_start_time),
 		cmocka_unit_test(output_is_silent_before_start_and_after_stop),
 		cmocka_unit_test(a_rate_frequency_and_detune_integrate_per_frame),
