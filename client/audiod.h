@@ -48,7 +48,8 @@ typedef enum audiod_error {
 	AUDIOD_ERR_INDEX_SIZE,		/* "index_size": IndexSizeError */
 	AUDIOD_ERR_INVALID_STATE,	/* "invalid_state": InvalidStateError */
 	AUDIOD_ERR_NOT_SUPPORTED,	/* "not_supported": NotSupportedError */
-	AUDIOD_ERR_CYCLE,		/* "cycle" */
+	AUDIOD_ERR_CYCLE,		/* "cycle": no longer sent (a cycle without a DelayNode is
+					 * allowed and muted); kept for older daemons */
 	AUDIOD_ERR_BUSY,		/* "busy": nothing was applied, retry */
 	AUDIOD_ERR_LIMIT,		/* "limit" */
 	AUDIOD_ERR_IO,			/* "io" */

@@ -656,9 +656,8 @@ int engine_op_connect_at(struct engine *e, double apply, const char *from, const
 	edge.until = FRAME_NEVER;
 	if (graph_has_edge(&e->graph, &edge))
 		return plan_op(e, NULL, op, err);	/* connecting twice changes nothing */
-	/* only a path from dst back to src can close a cycle */
-	if (src->model_in && dst->model_out && graph_check_cycle(&e->graph, src, dst, err) < 0)
-		return -1;
+	/* a cycle it closes is allowed, with or without a DelayNode: the plan mutes the nodes of
+	 * one without */
 	added = graph_add_edge(&e->graph, &edge);
 	if (added == NULL)
 		return oom(err);
@@ -737,7 +736,7 @@ int engine_op_disconnect_at(struct engine *e, double apply, const char *from, co
 			tail = &x->next;
 		}
 	}
-	/* removing edges cannot create a cycle: plan building only fails on memory */
+	/* plan building only fails on memory */
 	if (plan_op(e, NULL, op, err) < 0) {
 		for (x = removed; x; x = next) {
 			next = x->next;

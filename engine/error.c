@@ -19,7 +19,6 @@ static const char *const names[ERR_COUNT] = {
 	[ERR_INDEX_SIZE] = "index_size",
 	[ERR_INVALID_STATE] = "invalid_state",
 	[ERR_NOT_SUPPORTED] = "not_supported",
-	[ERR_CYCLE] = "cycle",
 	[ERR_BUSY] = "busy",
 	[ERR_LIMIT] = "limit",
 	[ERR_IO] = "io",

@@ -19,7 +19,6 @@ enum err_code {
 	ERR_INDEX_SIZE,		/* index_size: IndexSizeError */
 	ERR_INVALID_STATE,	/* invalid_state: InvalidStateError */
 	ERR_NOT_SUPPORTED,	/* not_supported: NotSupportedError */
-	ERR_CYCLE,		/* cycle without a DelayNode */
 	ERR_BUSY,		/* render queue full */
 	ERR_LIMIT,		/* quota exceeded */
 	ERR_IO,			/* file unreadable or undecodable */

@@ -1,5 +1,6 @@
 /* graph model and processing plans.  control thread only: the render thread receives a
  * finished plan through an op and never sees the model. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,11 +153,9 @@ static void adjacency_free(struct adjacency *a)
 	free(a->edge);
 }
 
-/* does a path lead from `from` to `target`?  with skip_delays, paths may not pass through
- * a node that breaks cycles (the endpoints excepted) */
-static bool reaches(const struct adjacency *a, struct node **by_index, uint32_t n,
-		    uint32_t from, uint32_t target, bool skip_delays, uint32_t *stack,
-		    uint8_t *seen)
+/* does a path lead from `from` to `target`? */
+static bool reaches(const struct adjacency *a, uint32_t n, uint32_t from, uint32_t target,
+		    uint32_t *stack, uint8_t *seen)
 {
 	uint32_t sp = 0, k;
 
@@ -169,7 +168,7 @@ static bool reaches(const struct adjacency *a, struct node **by_index, uint32_t 
 			uint32_t w = a->edge[k]->dst->plan_index;
 			if (w == target)
 				return true;
-			if (seen[w] || (skip_delays && by_index[w]->kind->breaks_cycles))
+			if (seen[w])
 				continue;
 			seen[w] = 1;
 			stack[sp++] = w;
@@ -191,48 +190,11 @@ static uint32_t graph_index(struct graph *g, struct node **by_index)
 	return i;
 }
 
-int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struct error *err)
-{
-	uint32_t n = (uint32_t)g->count, n_edges = 0, *stack;
-	struct node **by_index;
-	struct adjacency a;
-	struct edge *e;
-	uint8_t *seen;
-	bool cyc;
-	int r = 0;
-
-	/* a cycle through the new edge passes through src and dst: a delay there breaks it */
-	if (src->kind->breaks_cycles || dst->kind->breaks_cycles)
-		return 0;
-	if (src == dst)
-		return err_set(err, ERR_CYCLE, "connecting \"%s\" to itself makes a cycle without "
-			       "a DelayNode", src->name);
-	for (e = g->edges; e; e = e->next)
-		n_edges++;
-	by_index = calloc(n + 1, sizeof(*by_index));
-	stack = calloc(n + 1, sizeof(*stack));
-	seen = calloc(n + 1, 1);
-	if (by_index)
-		graph_index(g, by_index);
-	if (!by_index || !stack || !seen || adjacency_build(g, n, n_edges, &a) < 0) {
-		free(by_index);
-		free(stack);
-		free(seen);
-		return err_set(err, ERR_INTERNAL, "out of memory");
-	}
-	cyc = reaches(&a, by_index, n, dst->plan_index, src->plan_index, true, stack, seen);
-	if (cyc)
-		r = err_set(err, ERR_CYCLE, "connecting \"%s\" to \"%s\" makes a cycle without a "
-			    "DelayNode", src->name, dst->name);
-	adjacency_free(&a);
-	free(by_index);
-	free(stack);
-	free(seen);
-	return r;
-}
-
 /* plan building: the state of one graph_plan.  vertices are the nodes by plan_index, then
- * one write step per DelayNode on a cycle (its read step keeps the node's own vertex) */
+ * one write step per DelayNode on a cycle (its read step keeps the node's own vertex).  with
+ * those delays split, what cycles remain have no DelayNode: the spec mutes their nodes.
+ * their strongly connected components (Tarjan) say which, and the order is that of the
+ * graph without the edges inside a component, which has no cycle left. */
 struct planner {
 	struct graph *g;
 	uint32_t n;			/* nodes */
@@ -247,6 +209,12 @@ struct planner {
 	uint32_t *node_of;		/* nv: a vertex's node index */
 	uint32_t *indeg;		/* nv: edges not yet ordered, into each vertex */
 	uint32_t *queue;		/* nv: Kahn's queue, which ends as the order */
+	uint32_t *comp;			/* nv: a vertex's strongly connected component */
+	uint32_t *low;			/* nv: Tarjan's index, then lowlink, of a vertex */
+	uint32_t *call;			/* nv: Tarjan's path (its vertices) */
+	uint32_t *cursor;		/* nv: the successor each vertex of the path is at */
+	uint32_t *scc;			/* nv: Tarjan's stack of vertices not yet in a component */
+	uint8_t *muted;			/* nv: on a cycle without a DelayNode */
 	uint32_t *in_entry;		/* n + 1: the entry that holds a node's inputs */
 	uint32_t *param_entry;		/* n + 1: the entry that holds a node's params */
 };
@@ -260,6 +228,12 @@ static void planner_fini(struct planner *pl)
 	free(pl->seen);
 	free(pl->indeg);
 	free(pl->queue);
+	free(pl->comp);
+	free(pl->low);
+	free(pl->call);
+	free(pl->cursor);
+	free(pl->scc);
+	free(pl->muted);
 	free(pl->node_of);
 	free(pl->in_entry);
 	free(pl->param_entry);
@@ -294,8 +268,7 @@ static void planner_split_delays(struct planner *pl)
 		struct node *x = pl->by_index[i];
 
 		x->in_cycle_model = x->kind->breaks_cycles &&
-				    reaches(&pl->a, pl->by_index, pl->n, i, i, false, pl->stack,
-					    pl->seen);
+				    reaches(&pl->a, pl->n, i, i, pl->stack, pl->seen);
 		pl->write_of[i] = x->in_cycle_model ? pl->nv++ : UINT32_MAX;
 	}
 }
@@ -306,23 +279,6 @@ static uint32_t planner_sink(const struct planner *pl, uint32_t d)
 	return pl->write_of[d] != UINT32_MAX ? pl->write_of[d] : d;
 }
 
-/* in-degrees of the vertices; the spec makes the listener an input of every PannerNode:
- * an implicit edge */
-static void planner_count_indegrees(struct planner *pl)
-{
-	struct edge *e;
-	uint32_t i;
-
-	for (e = pl->g->edges; e; e = e->next)
-		pl->indeg[planner_sink(pl, e->dst->plan_index)]++;
-	for (i = 0; i < pl->n; i++)
-		if (pl->by_index[i]->kind->listener)
-			pl->listener = i;
-	for (i = 0; pl->listener != UINT32_MAX && i < pl->n; i++)
-		if (pl->by_index[i]->kind->uses_listener)
-			pl->indeg[i]++;
-}
-
 /* the arrays of the ordering, and each vertex's node; -1 when out of memory */
 static int planner_alloc_order(struct planner *pl)
 {
@@ -331,9 +287,16 @@ static int planner_alloc_order(struct planner *pl)
 	pl->node_of = calloc(pl->nv, sizeof(*pl->node_of));
 	pl->indeg = calloc(pl->nv, sizeof(*pl->indeg));
 	pl->queue = calloc(pl->nv, sizeof(*pl->queue));
+	pl->comp = calloc(pl->nv, sizeof(*pl->comp));
+	pl->low = calloc(pl->nv, sizeof(*pl->low));
+	pl->call = calloc(pl->nv, sizeof(*pl->call));
+	pl->cursor = calloc(pl->nv, sizeof(*pl->cursor));
+	pl->scc = calloc(pl->nv, sizeof(*pl->scc));
+	pl->muted = calloc(pl->nv, 1);
 	pl->in_entry = calloc(pl->n + 1, sizeof(*pl->in_entry));
 	pl->param_entry = calloc(pl->n + 1, sizeof(*pl->param_entry));
-	if (!pl->node_of || !pl->indeg || !pl->queue || !pl->in_entry || !pl->param_entry)
+	if (!pl->node_of || !pl->indeg || !pl->queue || !pl->in_entry || !pl->param_entry ||
+	    !pl->comp || !pl->low || !pl->call || !pl->cursor || !pl->scc || !pl->muted)
 		return -1;
 	for (i = 0; i < pl->n; i++) {
 		pl->node_of[i] = i;
@@ -343,42 +306,138 @@ static int planner_alloc_order(struct planner *pl)
 	return 0;
 }
 
-/* Kahn's step for vertex v: queues what only waited for it */
-static void planner_release(struct planner *pl, uint32_t v, uint32_t *tail)
+/* the successors of vertex v are numbered 0 .. planner_degree(v) - 1: its edges, then, for
+ * the listener, every node (the spec makes the listener an input of every PannerNode: an
+ * implicit edge, to those that use it) */
+static uint32_t planner_degree(const struct planner *pl, uint32_t v)
 {
-	uint32_t i, k;
-
 	if (v >= pl->n)
-		return;		/* write steps have no outgoing edges */
-	for (i = 0; v == pl->listener && i < pl->n; i++)
-		if (pl->by_index[i]->kind->uses_listener && --pl->indeg[i] == 0)
-			pl->queue[(*tail)++] = i;
-	for (k = pl->a.start[v]; k < pl->a.start[v + 1]; k++) {
-		uint32_t d = planner_sink(pl, pl->a.edge[k]->dst->plan_index);
+		return 0;	/* write steps have no outgoing edges */
+	return pl->a.start[v + 1] - pl->a.start[v] + (v == pl->listener ? pl->n : 0);
+}
 
-		if (--pl->indeg[d] == 0)
-			pl->queue[(*tail)++] = d;
+/* successor k of v, or UINT32_MAX for a node the listener does not feed */
+static uint32_t planner_successor(const struct planner *pl, uint32_t v, uint32_t k)
+{
+	uint32_t edges = pl->a.start[v + 1] - pl->a.start[v];
+
+	if (k < edges)
+		return planner_sink(pl, pl->a.edge[pl->a.start[v] + k]->dst->plan_index);
+	k -= edges;
+	return pl->by_index[k]->kind->uses_listener ? k : UINT32_MAX;
+}
+
+/* Tarjan's strongly connected components, without recursion (a chain of thousands of nodes
+ * is a fine graph).  low holds a vertex's index + 1 (0: not visited yet) until it is in a
+ * component, then UINT32_MAX, which no other test catches */
+static void planner_components(struct planner *pl)
+{
+	uint32_t r, next = 1, n_comp = 0, depth, top = 0;
+
+	for (r = 0; r < pl->nv; r++) {
+		if (pl->low[r])
+			continue;
+		depth = 0;
+		pl->call[depth] = r;
+		pl->cursor[depth++] = 0;
+		pl->comp[r] = next;	/* its index, while it is on the path or stack */
+		pl->low[r] = next++;
+		pl->scc[top++] = r;
+		while (depth) {
+			uint32_t v = pl->call[depth - 1], w;
+
+			if (pl->cursor[depth - 1] < planner_degree(pl, v)) {
+				w = planner_successor(pl, v, pl->cursor[depth - 1]++);
+				if (w == UINT32_MAX)
+					continue;
+				if (pl->low[w] == 0) {
+					pl->call[depth] = w;
+					pl->cursor[depth++] = 0;
+					pl->comp[w] = next;
+					pl->low[w] = next++;
+					pl->scc[top++] = w;
+				} else if (pl->low[w] != UINT32_MAX && pl->comp[w] < pl->low[v]) {
+					pl->low[v] = pl->comp[w];	/* on the stack */
+				}
+				continue;
+			}
+			depth--;
+			if (depth && pl->low[v] < pl->low[pl->call[depth - 1]])
+				pl->low[pl->call[depth - 1]] = pl->low[v];
+			if (pl->low[v] != pl->comp[v])
+				continue;
+			/* v is the root of a component: the stack down to it */
+			do {
+				w = pl->scc[--top];
+				pl->low[w] = UINT32_MAX;
+				pl->comp[w] = n_comp;
+			} while (w != v);
+			n_comp++;
+		}
 	}
 }
 
+/* an edge between two vertices of one component is on a cycle without a DelayNode, and
+ * so are both its ends (every vertex of a component of two or more has such an edge, one
+ * alone has it when it feeds itself): they are muted, and the order ignores the edge */
+static bool planner_internal(const struct planner *pl, uint32_t u, uint32_t w)
+{
+	return pl->comp[u] == pl->comp[w];
+}
+
+static void planner_mark_muted(struct planner *pl)
+{
+	uint32_t v, k, w;
+
+	for (v = 0; v < pl->n; v++)
+		for (k = 0; k < planner_degree(pl, v); k++)
+			if ((w = planner_successor(pl, v, k)) != UINT32_MAX &&
+			    planner_internal(pl, v, w))
+				pl->muted[v] = pl->muted[w] = 1;
+}
+
+/* in-degrees of the vertices, edges inside a component left out */
+static void planner_count_indegrees(struct planner *pl)
+{
+	uint32_t v, k, w;
+
+	for (v = 0; v < pl->n; v++)
+		for (k = 0; k < planner_degree(pl, v); k++)
+			if ((w = planner_successor(pl, v, k)) != UINT32_MAX &&
+			    !planner_internal(pl, v, w))
+				pl->indeg[w]++;
+}
+
+/* Kahn's step for vertex v: queues what only waited for it */
+static void planner_release(struct planner *pl, uint32_t v, uint32_t *tail)
+{
+	uint32_t k, w;
+
+	for (k = 0; k < planner_degree(pl, v); k++)
+		if ((w = planner_successor(pl, v, k)) != UINT32_MAX &&
+		    !planner_internal(pl, v, w) && --pl->indeg[w] == 0)
+			pl->queue[(*tail)++] = w;
+}
+
 /* the processing order into queue: Kahn, seeded in creation order, so the order is
- * deterministic.  -1 with ERR_CYCLE when a cycle has no DelayNode */
-static int planner_order(struct planner *pl, struct error *err)
+ * deterministic.  without the edges inside components the graph has no cycle: every
+ * vertex is ordered */
+static void planner_order(struct planner *pl)
 {
 	uint32_t i, head = 0, tail = 0;
 
+	for (i = 0; i < pl->n; i++)
+		if (pl->by_index[i]->kind->listener)
+			pl->listener = i;
+	planner_components(pl);
+	planner_mark_muted(pl);
 	planner_count_indegrees(pl);
 	for (i = 0; i < pl->nv; i++)
 		if (pl->indeg[i] == 0)
 			pl->queue[tail++] = i;
 	while (head < tail)
 		planner_release(pl, pl->queue[head++], &tail);
-	if (tail == pl->nv)
-		return 0;
-	for (i = 0; i < pl->nv && pl->indeg[i] == 0; i++)
-		;
-	return err_set(err, ERR_CYCLE, "the graph would contain a cycle without a DelayNode "
-		       "(through \"%s\")", pl->by_index[pl->node_of[i < pl->nv ? i : 0]]->name);
+	assert(tail == pl->nv);
 }
 
 /* one block holds it all: plan, entries, idle bits, per-entry input lists, sources */
@@ -405,6 +464,7 @@ static char *plan_fill_entry(struct planner *pl, struct plan *plan, uint32_t k, 
 	pe->from = x->from;
 	pe->until = x->until;
 	pe->phase = v >= pl->n ? PHASE_WRITE : x->in_cycle_model ? PHASE_READ : PHASE_FULL;
+	pe->muted = pl->muted[v];
 	if (pe->phase != PHASE_READ) {
 		pe->inputs = (struct plan_input *)mem;
 		mem += x->n_inputs * sizeof(struct plan_input);
@@ -504,8 +564,7 @@ struct plan *graph_plan(struct graph *g, struct error *err)
 	planner_split_delays(&pl);
 	if (planner_alloc_order(&pl) < 0)
 		goto oom;
-	if (planner_order(&pl, err) < 0)
-		goto done;
+	planner_order(&pl);
 	plan = plan_build(&pl);
 	if (plan == NULL)
 		goto oom;

@@ -49,6 +49,11 @@ struct plan_entry {
 	struct node *node;
 	uint64_t from, until;		/* frames the node exists for the renderer */
 	enum plan_phase phase;
+	/* on a cycle without a DelayNode (the spec's "mute"): while the plan holds, the node's
+	 * outputs are one silent channel, and it is not processed at all, like a node the
+	 * spec's ordering removed from the graph: no input mixed, no param computed, its state
+	 * (a source's playhead, a filter's memory) left as it was until the cycle is broken */
+	bool muted;
 	struct plan_input *inputs;	/* node->n_inputs, NULL for PHASE_READ */
 	struct plan_input *params;	/* node->kind->n_params, NULL for PHASE_WRITE */
 	/* render-side state, the one part of a plan the renderer writes: a node that cannot
@@ -91,12 +96,10 @@ void graph_take_edge(struct graph *g, struct edge *e);
 /* unlinks and frees e */
 void graph_unlink_edge(struct graph *g, struct edge *e);
 
-/* ERR_CYCLE when an edge src -> dst would close a cycle that passes through no DelayNode */
-int graph_check_cycle(struct graph *g, struct node *src, struct node *dst, struct error *err);
-
 /* builds the processing order: topological, with DelayNodes in cycles split into a read step
- * (first) and a write step (after their inputs).  NULL with ERR_CYCLE when a cycle has no
- * DelayNode.  sets node->in_cycle_model. */
+ * (first) and a write step (after their inputs).  the cycles left without a DelayNode are
+ * allowed (the spec's connect()): their nodes' entries are muted, and ordered as if the edges
+ * between them were not there.  sets node->in_cycle_model.  NULL only when out of memory. */
 struct plan *graph_plan(struct graph *g, struct error *err);
 void plan_free(struct plan *p);
 

@@ -260,6 +260,24 @@ static bool inputs_idle(const struct plan_entry *pe, uint64_t frame, uint64_t ge
 	return true;
 }
 
+/* a node on a cycle without a DelayNode (plan_entry.muted): one silent channel on each
+ * output and nothing else, as long as the plan holds; with one output the entry says so
+ * (idle for good), so later quanta skip it */
+static bool render_muted(struct plan_entry *pe, uint64_t gen)
+{
+	struct node *n = pe->node;
+	uint32_t o;
+
+	for (o = 0; o < n->n_outputs; o++)
+		bus_silence(&n->out[o], 1);
+	if (n->n_outputs != 1)
+		return false;
+	pe->wake = UINT64_MAX;
+	pe->gen = gen;
+	pe->idle_channels = 1;
+	return true;
+}
+
 /* one entry of the plan for this quantum.  returns true for a node that cannot sound yet or
  * any more: its entry then says until when (entry_idle) */
 static bool render_entry(struct engine *e, struct plan_entry *pe, const struct render_ctx *ctx,
@@ -275,6 +293,8 @@ static bool render_entry(struct engine *e, struct plan_entry *pe, const struct r
 		return false;
 	if (entry_idle(pe, frame, gen))
 		return true;
+	if (pe->muted)
+		return render_muted(pe, gen);
 	if (n->kind->source && source_idle(n, frame, e->sample_rate, &wake)) {
 		if (n->n_outputs != 1)
 			return false;

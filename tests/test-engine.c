@@ -115,23 +115,125 @@ static void start_twice_and_stop_before_start_are_invalid_state(void **state)
 	engine_free(e);
 }
 
-static void cycle_without_delay_is_rejected_and_leaves_the_graph_as_it_was(void **state)
+/* prepares and executes an op that must succeed */
+#define DO(e, call)                                                                        \
+	do {                                                                               \
+		struct engine_op *op_ = NULL;                                              \
+		struct error err_ = { 0 };                                                 \
+		ok((e), engine_op_##call, &op_, &err_);                                    \
+	} while (0)
+
+/* one quantum's sample 0 and 127 of channel 0, which must agree */
+static float level(struct engine *e)
+{
+	const struct bus *b = engine_render(e);
+
+	assert_float_equal(sample(b, 0, 0), sample(b, 0, 127), 0.0f);
+	return sample(b, 0, 0);
+}
+
+static void cycle_without_delay_is_muted_until_it_is_broken(void **state)
 {
 	struct engine *e = make(48000, 1);
-	struct engine_op *op = NULL;
-	struct error err = { 0 };
+	struct option half = num("offset", 0.5);
 
 	(void)state;
+	/* c -> g1 -> g2 -> destination, then g2 -> g1 and g2 -> g1.gain close cycles */
+	create(e, "ConstantSourceNode", "c", &half, 1);
+	create(e, "GainNode", "g1", NULL, 0);
+	create(e, "GainNode", "g2", NULL, 0);
+	connect(e, "c", "g1");
+	connect(e, "g1", "g2");
+	connect(e, "g2", "destination");
+	start_at(e, "c", 0);
+	assert_float_equal(level(e), 0.5f, 0.0f);
+	connect(e, "g2", "g1");
+	connect(e, "g2", "g1.gain");
+	assert_float_equal(level(e), 0.0f, 0.0f);
+	assert_true(engine_render(e)->silent);
+	/* the param edge still closes a cycle */
+	DO(e, disconnect(e, "g2", "g1", -1, -1, &op_, &err_));
+	assert_float_equal(level(e), 0.0f, 0.0f);
+	/* broken: the source is heard again */
+	DO(e, disconnect(e, "g2", "g1.gain", -1, -1, &op_, &err_));
+	assert_float_equal(level(e), 0.5f, 0.0f);
+	/* a node feeding itself is a cycle too */
+	connect(e, "g2", "g2");
+	assert_float_equal(level(e), 0.0f, 0.0f);
+	DO(e, disconnect(e, "g2", "g2", -1, -1, &op_, &err_));
+	assert_float_equal(level(e), 0.5f, 0.0f);
+	engine_free(e);
+}
+
+static void muted_cycle_stays_muted_across_unrelated_edits(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option quarter = num("offset", 0.25), two = num("gain", 2);
+	struct value ch = { .type = VALUE_NUMBER, .num = 1 };
+	const double three_at_0[] = { 3, 0 };
+
+	(void)state;
+	/* c -> a <-> b, a -> destination (muted); k -> destination (heard) */
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	create(e, "ConstantSourceNode", "k", &quarter, 1);
 	create(e, "GainNode", "a", NULL, 0);
 	create(e, "GainNode", "b", NULL, 0);
-	connect_at(e, "a", "b", -1, -1);
-	assert_int_equal(engine_op_connect(e, "b", "a", -1, -1, &op, &err), -1);
-	assert_int_equal(err.code, ERR_CYCLE);
-	assert_int_equal(engine_op_connect(e, "b", "a.gain", -1, -1, &op, &err), -1);
-	assert_int_equal(err.code, ERR_CYCLE);
-	/* the failed edges are gone: disconnecting b from a is an error */
-	assert_int_equal(engine_op_disconnect(e, "b", "a", -1, -1, &op, &err), -1);
-	assert_int_equal(err.code, ERR_INVALID_STATE);
+	connect(e, "c", "a");
+	connect(e, "a", "b");
+	connect(e, "b", "a");
+	connect(e, "a", "destination");
+	connect(e, "k", "destination");
+	start_at(e, "c", 0);
+	start_at(e, "k", 0);
+	assert_float_equal(level(e), 0.25f, 0.0f);
+	/* new plans, a new node, a channel change on a muted node, a param change */
+	create(e, "GainNode", "x", &two, 1);
+	connect(e, "k", "x");
+	connect(e, "x", "destination");
+	assert_float_equal(level(e), 0.75f, 0.0f);
+	DO(e, set(e, "a", "channelCount", &ch, &op_, &err_));
+	DO(e, param(e, "b.gain", "setValueAtTime", three_at_0, 2, NULL, 0, NULL, &op_, &err_));
+	assert_float_equal(level(e), 0.75f, 0.0f);
+	DO(e, delete(e, "x", &op_, &err_));
+	assert_float_equal(level(e), 0.25f, 0.0f);
+	/* deleting b breaks the cycle: a plays c again */
+	DO(e, delete(e, "b", &op_, &err_));
+	assert_float_equal(level(e), 1.25f, 0.0f);
+	engine_free(e);
+}
+
+static void cycle_through_a_delay_feeds_back_next_to_a_muted_one(void **state)
+{
+	struct engine *e = make(48000, 1);
+	struct option zero_delay = num("delayTime", 0), half = num("gain", 0.5);
+
+	(void)state;
+	/* c -> g -> d -> g, g -> destination: feedback through the delay; and c -> m1 <-> m2,
+	 * m2 -> destination: muted */
+	create(e, "ConstantSourceNode", "c", NULL, 0);
+	create(e, "GainNode", "g", &half, 1);
+	create(e, "DelayNode", "d", &zero_delay, 1);
+	create(e, "GainNode", "m1", NULL, 0);
+	create(e, "GainNode", "m2", NULL, 0);
+	connect(e, "c", "g");
+	connect(e, "g", "d");
+	connect(e, "d", "g");
+	connect(e, "g", "destination");
+	connect(e, "c", "m1");
+	connect(e, "m1", "m2");
+	connect(e, "m2", "m1");
+	connect(e, "m2", "destination");
+	start_at(e, "c", 0);
+	assert_float_equal(level(e), 0.5f, 0.0f);
+	assert_float_equal(level(e), 0.75f, 1e-7);
+	assert_float_equal(level(e), 0.875f, 1e-7);
+	/* a loop g -> g without the delay: g is muted (and d's write step reads silence) */
+	connect(e, "g", "g");
+	assert_float_equal(level(e), 0.0f, 0.0f);
+	DO(e, disconnect(e, "g", "g", -1, -1, &op_, &err_));
+	/* d was fed the muted g's silence: the feedback starts over */
+	assert_float_equal(level(e), 0.5f, 0.0f);
+	assert_float_equal(level(e), 0.75f, 1e-7);
 	engine_free(e);
 }
 
@@ -327,7 +429,7 @@ static void batch_builds_one_plan_and_commits_together(void **state)
 	chain = engine_op_chain(chain, op);
 	assert_int_equal(engine_op_start(e, "c", 0, NAN, NAN, &op, &err), 0);
 	chain = engine_op_chain(chain, op);
-	/* the model already knows the nodes; a cycle is still refused inside a batch */
+	/* the model already knows the nodes; a batch may close a cycle without a DelayNode */
 	assert_non_null(engine_node(e, "c"));
 	assert_int_equal(engine_op_create(e, "GainNode", "g1", NULL, 0, &op, &err), 0);
 	chain = engine_op_chain(chain, op);
@@ -335,8 +437,12 @@ static void batch_builds_one_plan_and_commits_together(void **state)
 	chain = engine_op_chain(chain, op);
 	assert_int_equal(engine_op_connect(e, "g1", "g2", -1, -1, &op, &err), 0);
 	chain = engine_op_chain(chain, op);
-	assert_int_equal(engine_op_connect(e, "g2", "g1", -1, -1, &op, &err), -1);
-	assert_int_equal(err.code, ERR_CYCLE);
+	assert_int_equal(engine_op_connect(e, "g2", "g1", -1, -1, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_connect(e, "g2", "destination", -1, -1, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
+	assert_int_equal(engine_op_connect(e, "c", "g1", -1, -1, &op, &err), 0);
+	chain = engine_op_chain(chain, op);
 	/* without the batch's plan nothing sounds */
 	engine_commit(e, chain);
 	b = engine_render(e);
@@ -642,7 +748,9 @@ int main(void)
 		cmocka_unit_test(fan_in_sums_at_the_input),
 		cmocka_unit_test(source_starts_and_stops_on_the_first_frame_at_or_after_the_time),
 		cmocka_unit_test(start_twice_and_stop_before_start_are_invalid_state),
-		cmocka_unit_test(cycle_without_delay_is_rejected_and_leaves_the_graph_as_it_was),
+		cmocka_unit_test(cycle_without_delay_is_muted_until_it_is_broken),
+		cmocka_unit_test(muted_cycle_stays_muted_across_unrelated_edits),
+		cmocka_unit_test(cycle_through_a_delay_feeds_back_next_to_a_muted_one),
 		cmocka_unit_test(errors_name_the_nearest_valid_name),
 		cmocka_unit_test(disconnect_overloads_remove_only_matching_edges),
 		cmocka_unit_test(param_connection_adds_to_the_param_value),

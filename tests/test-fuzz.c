@@ -95,7 +95,7 @@ static void mutate(struct json_object *o, int depth)
 
 static const char *const codes[] = {
 	"bad_request", "unknown_type", "unknown_node", "unknown_param", "unknown_attr",
-	"invalid_value", "index_size", "invalid_state", "not_supported", "cycle", "io",
+	"invalid_value", "index_size", "invalid_state", "not_supported", "io",
 };
 
 static void check_error(const struct error *err, const char *seed, int round)

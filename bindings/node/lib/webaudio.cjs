@@ -324,7 +324,6 @@ class AudioNode extends EventTarget {
 			context._call('create', type, this._name, engineOptions);
 		}
 		context._nodes.set(this._name, this);
-		this._ghosts = [];	// connections that would close a cycle without a delay
 		if (type !== 'AudioListener') {
 			const info = context._engine.info(this._name);
 			this._inputs = info[0];
@@ -379,15 +378,12 @@ class AudioNode extends EventTarget {
 			throw domError('IndexSizeError', `connect: output ${out} out of range`);
 		if (inp >= destination._inputs)
 			throw domError('IndexSizeError', `connect: input ${inp} out of range`);
+		// a cycle without a DelayNode is allowed: the engine mutes its nodes while it exists
 		try {
 			ctx._engine.connect(this._name, destination._name, out, inp);
 			ctx._forward('connect', [this._name, destination._name, out, inp]);
 		} catch (e) {
-			if (e.code !== 'cycle')
-				throw mapError(e, 'connect');
-			// a cycle without a DelayNode: allowed, and silent (the edge is not made)
-			if (!this._ghosts.some((g) => g[0] === destination && g[1] === out && g[2] === inp))
-				this._ghosts.push([destination, out, inp]);
+			throw mapError(e, 'connect');
 		}
 		return destination;
 	}
@@ -397,7 +393,6 @@ class AudioNode extends EventTarget {
 		const n = arguments.length;
 
 		if (n === 0 || (n === 1 && destination === undefined)) {
-			this._ghosts = [];
 			ctx._call('disconnect', this._name, null, null, null);
 			return;
 		}
@@ -405,7 +400,6 @@ class AudioNode extends EventTarget {
 			const out = toUnsignedLong(destination);
 			if (out >= this._outputs)
 				throw domError('IndexSizeError', `disconnect: output ${out} out of range`);
-			this._ghosts = this._ghosts.filter((g) => g[1] !== out);
 			ctx._call('disconnect', this._name, null, out, null);
 			return;
 		}
@@ -417,16 +411,11 @@ class AudioNode extends EventTarget {
 			throw domError('IndexSizeError', `disconnect: output ${out} out of range`);
 		if (inp !== null && inp >= destination._inputs)
 			throw domError('IndexSizeError', `disconnect: input ${inp} out of range`);
-		const ghosts = this._ghosts.length;
-		this._ghosts = this._ghosts.filter((g) => !(g[0] === destination &&
-			(out === null || g[1] === out) && (inp === null || g[2] === inp)));
 		const to = destination instanceof AudioParam ? destination._target : destination._name;
 		try {
 			ctx._engine.disconnect(this._name, to, out, inp);
 			ctx._forward('disconnect', [this._name, to, out, inp]);
 		} catch (e) {
-			if (this._ghosts.length !== ghosts)
-				return;
 			if (e.code === 'invalid_state')
 				throw domError('InvalidAccessError', `disconnect: ${e.message}`);
 			throw mapError(e, 'disconnect');

@@ -131,7 +131,7 @@ test('AudioBufferSourceNode.buffer can be set once', () => {
 	assert.throws(() => { s.buffer = {}; }, TypeError);
 });
 
-test('a cycle without a DelayNode is allowed (and silent)', () => {
+test('a cycle without a DelayNode is allowed (its nodes are muted)', () => {
 	const g = new GainNode(ctx), h = new GainNode(ctx);
 	g.connect(h);
 	assert.equal(h.connect(g), g);

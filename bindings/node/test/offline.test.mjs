@@ -45,6 +45,24 @@ test('start and stop are sample accurate and onended fires', async () => {
 	assert.equal(ended, 1);
 });
 
+test('a cycle without a DelayNode is muted until a disconnect breaks it', async () => {
+	const ctx = new OfflineAudioContext(1, 512, 48000);
+	const c = new ConstantSourceNode(ctx, { offset: 0.5 });
+	const g = new GainNode(ctx), h = new GainNode(ctx);
+	c.connect(g).connect(h).connect(ctx.destination);
+	assert.equal(h.connect(g), g);
+	h.connect(h.gain);
+	c.start();
+	ctx.suspend(256 / 48000).then(() => {
+		h.disconnect(g);
+		h.disconnect(h.gain);
+		ctx.resume();
+	});
+	const d = (await ctx.startRendering()).getChannelData(0);
+	assert.ok(d.subarray(0, 256).every((v) => v === 0));
+	assert.ok(d.subarray(256).every((v) => v === 0.5));
+});
+
 test('state goes suspended -> running -> closed, complete event fires', async () => {
 	const ctx = new OfflineAudioContext(1, 128, 8000);
 	const states = [];
