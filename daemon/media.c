@@ -3,9 +3,12 @@
  * MediaStreamAudioDestinationNode's stream (a source, media.class Audio/Source, or an app's
  * own playback stream) plays out of a ring the render thread writes a quantum at a time.
  * the host has its own pw_thread_loop and context, apart from the main output's.
+ * every stream asks for the request's channel count (a capture stream too: PipeWire's
+ * adapter converts and mixes whatever the target has), so open never waits for PipeWire: the
+ * session manager links the stream in the background, and until frames come a capture node
+ * is silent.
  * threads: media_host_*, media_open*, a stream's stats and close: control thread (it takes
- * the loop lock to touch PipeWire objects; open waits there, boundedly, for a capture
- * stream's format).  on_process: the stream's PipeWire data thread; stream_read and
+ * the loop lock to touch PipeWire objects, and never waits on PipeWire there).  on_process: the stream's PipeWire data thread; stream_read and
  * stream_write: the render thread: both only copy through the ring and store atomics: no
  * allocation, lock, log or blocking call.  the other callbacks: the host's loop thread. */
 #include "media.h"
@@ -14,7 +17,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
@@ -27,7 +29,6 @@
 #include "rtcheck.h"
 
 #define MEDIA_RING_FRAMES 16384	/* > 4 device quanta of 2048 + slack, a power of two */
-#define NEGOTIATE_S 2		/* how long a capture stream may take to get its format */
 
 struct media_host {
 	uint32_t refs;
@@ -48,8 +49,6 @@ struct mstream {
 	struct spa_hook listener;
 	struct ring ring;
 	float *scratch;			/* render: QUANTUM interleaved frames */
-	/* loop thread, under the loop lock for the control thread */
-	bool negotiated, failed;
 	/* the reader's: waiting for a cushion before it takes frames (capture: the render
 	 * thread; source and playback: the data thread) */
 	bool primed;
@@ -220,13 +219,8 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	struct mstream *m = data;
 
 	atomic_store(&m->streaming, state == PW_STREAM_STATE_STREAMING);
-	if (state == PW_STREAM_STATE_STREAMING)
-		pw_thread_loop_signal(m->host->tloop, false);
-	if (state == PW_STREAM_STATE_ERROR) {
+	if (state == PW_STREAM_STATE_ERROR)
 		log_warn("media stream: %s", error ? error : "error");
-		m->failed = true;
-		pw_thread_loop_signal(m->host->tloop, false);
-	}
 }
 
 static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
@@ -241,8 +235,6 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	    spa_format_audio_raw_parse(param, &info.info.raw) < 0)
 		return;
 	atomic_store(&m->fmt_channels, info.info.raw.channels);
-	m->negotiated = true;
-	pw_thread_loop_signal(m->host->tloop, false);
 }
 
 static const struct pw_stream_events stream_events = {
@@ -374,7 +366,8 @@ static int stream_connect(struct mstream *m, const struct media_request *rq)
 	uint8_t buf[1024];
 	struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	struct spa_audio_info_raw info = { .format = SPA_AUDIO_FORMAT_F32,
-					   .rate = (uint32_t)rq->rate };
+					   .rate = (uint32_t)rq->rate,
+					   .channels = rq->channels };
 	const struct spa_pod *params[1];
 	struct pw_properties *props = stream_props(rq);
 	enum pw_stream_flags flags = PW_STREAM_FLAG_MAP_BUFFERS | PW_STREAM_FLAG_RT_PROCESS;
@@ -385,48 +378,12 @@ static int stream_connect(struct mstream *m, const struct media_request *rq)
 	if (m->stream == NULL)
 		return -errno;
 	pw_stream_add_listener(m->stream, &m->listener, &stream_events, m);
-	if (rq->dir != MEDIA_CAPTURE) {
-		info.channels = rq->channels;
-		set_position(rq->channels, &info);
-	}
+	set_position(rq->channels, &info);
 	if (rq->dir != MEDIA_SOURCE)
 		flags |= PW_STREAM_FLAG_AUTOCONNECT;
 	params[0] = spa_format_audio_raw_build(&pb, SPA_PARAM_EnumFormat, &info);
 	return pw_stream_connect(m->stream, rq->dir == MEDIA_CAPTURE ? PW_DIRECTION_INPUT :
 				 PW_DIRECTION_OUTPUT, PW_ID_ANY, flags, params, 1);
-}
-
-static uint64_t now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
-
-/* under the loop lock: the capture stream's channels, once WirePlumber has linked it (it
- * streams) and the format is set; 0 with err set after NEGOTIATE_S */
-static uint32_t capture_channels(struct mstream *m, const struct media_request *rq,
-				 struct error *err)
-{
-	uint64_t end = now_s() + NEGOTIATE_S + 1;
-	uint32_t ch;
-
-	while (!(m->negotiated && atomic_load(&m->streaming)) && !m->failed &&
-	       !m->host->broken && now_s() < end)
-		pw_thread_loop_timed_wait(m->host->tloop, 1);
-	ch = atomic_load(&m->fmt_channels);
-	if (!m->negotiated || !atomic_load(&m->streaming) || ch == 0)
-		err_set(err, ERR_INVALID_VALUE, "target: nothing to capture from %s%s%s (no PipeWire "
-			"%s was linked within %d s)", rq->target ? "\"" : "the default source",
-			rq->target ? rq->target : "", rq->target ? "\"" : "",
-			rq->capture_sink ? "sink" : "source", NEGOTIATE_S);
-	else if (ch > MAX_CHANNELS)
-		err_set(err, ERR_NOT_SUPPORTED, "target: %u channels, more than %d", ch,
-			MAX_CHANNELS);
-	else
-		return ch;
-	return 0;
 }
 
 static void stream_stats(void *handle, struct media_stats *st)
@@ -484,23 +441,17 @@ static struct mstream *stream_new(struct media_host *h, const struct media_reque
 	return m;
 }
 
+/* the ring first, then the stream: its data thread may run as soon as it is connected */
 static int stream_start(struct mstream *m, const struct media_request *rq, struct error *err)
 {
-	uint32_t ch = rq->channels;
 	int res;
 
-	if (rq->dir != MEDIA_CAPTURE && stream_buffers(m, ch, err) < 0)
+	if (stream_buffers(m, rq->channels, err) < 0)
 		return -1;
 	res = stream_connect(m, rq);
 	if (res < 0)
 		return err_set(err, ERR_IO, "cannot make the PipeWire stream: %s",
 			       spa_strerror(res));
-	if (rq->dir != MEDIA_CAPTURE)
-		return 0;
-	/* a capture stream's data thread drops what comes until the ring for its format is
-	 * ready */
-	if ((ch = capture_channels(m, rq, err)) == 0 || stream_buffers(m, ch, err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -510,7 +461,7 @@ struct media_stream *media_open(void *data, const struct media_request *rq, stru
 	struct mstream *m;
 	int res;
 
-	if (rq->dir != MEDIA_CAPTURE && (rq->channels < 1 || rq->channels > MAX_CHANNELS)) {
+	if (rq->channels < 1 || rq->channels > MAX_CHANNELS) {
 		err_set(err, ERR_NOT_SUPPORTED, "channelCount: 1..%d", MAX_CHANNELS);
 		return NULL;
 	}
