@@ -51,8 +51,9 @@ struct media_stream {
 	void (*close)(struct media_stream *ms);
 };
 
-/* what engine_set_media_host takes: opens a stream, or NULL with err set (invalid_value for a
- * target there is nothing to capture from, io when the server refuses) */
+/* what engine_set_media_host takes: opens a stream without waiting for the server (a
+ * capture stream is silent until it is linked), or NULL with err set (not_supported for a
+ * channel count outside 1..MAX_CHANNELS, io when the server refuses) */
 typedef struct media_stream *(*media_open_fn)(void *data, const struct media_request *rq,
 					      struct error *err);
 
