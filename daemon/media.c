@@ -3,11 +3,18 @@
  * MediaStreamAudioDestinationNode's stream (a source, media.class Audio/Source, or an app's
  * own playback stream) plays out of a ring the render thread writes a quantum at a time.
  * the host has its own pw_thread_loop and context, apart from the main output's.
+ * every stream asks for the request's channel count (a capture stream too: PipeWire's
+ * adapter converts and mixes whatever the target has), so open never waits for PipeWire: the
+ * session manager links the stream in the background, and until frames come a capture node
+ * is silent.
+ * when PipeWire goes away the host reconnects as the main output does (a retry timer every
+ * 0.5 s) and makes every stream it has again from its request, keeping its ring and
+ * counters; a stream opened while PipeWire is away is made once it is back.
  * threads: media_host_*, media_open*, a stream's stats and close: control thread (it takes
- * the loop lock to touch PipeWire objects; open waits there, boundedly, for a capture
- * stream's format).  on_process: the stream's PipeWire data thread; stream_read and
- * stream_write: the render thread: both only copy through the ring and store atomics: no
- * allocation, lock, log or blocking call.  the other callbacks: the host's loop thread. */
+ * the loop lock to touch PipeWire objects, and never waits on PipeWire there).  on_process:
+ * the stream's PipeWire data thread; stream_read and stream_write: the render thread: both
+ * only copy through the ring and store atomics: no allocation, lock, log or blocking call.
+ * the other callbacks and the retry timer: the host's loop thread. */
 #include "media.h"
 
 #include <errno.h>
@@ -27,20 +34,30 @@
 #include "rtcheck.h"
 
 #define MEDIA_RING_FRAMES 16384	/* > 4 device quanta of 2048 + slack, a power of two */
-#define NEGOTIATE_S 2		/* how long a capture stream may take to get its format */
+#define RETRY_NS (500 * SPA_NSEC_PER_MSEC)	/* between connection attempts */
 
 struct media_host {
-	uint32_t refs;
+	uint32_t refs;			/* control thread */
 	struct pw_thread_loop *tloop;
+	struct pw_loop *loop;
 	struct pw_context *context;
-	struct pw_core *core;
+	struct spa_source *retry;	/* timer that rebuilds the connection and the streams */
+	bool started;			/* control thread: the loop runs */
+	/* under the loop lock */
+	struct pw_core *core;		/* NULL: PipeWire is away, the timer runs */
 	struct spa_hook core_listener;
-	bool broken;			/* loop thread: the server went away */
+	bool broken;			/* the server went away: the timer rebuilds */
+	bool stopping;
+	struct mstream *streams;	/* every open stream */
 };
 
 struct mstream {
 	struct media_stream pub;
 	struct media_host *host;
+	struct mstream *next;		/* in host->streams, under the loop lock */
+	struct media_request rq;	/* what the stream is made again from; its strings
+					 * are the ones below */
+	char *target, *name, *app, *role;
 	enum media_dir dir;
 	uint32_t channels;
 	double rate;
@@ -48,8 +65,6 @@ struct mstream {
 	struct spa_hook listener;
 	struct ring ring;
 	float *scratch;			/* render: QUANTUM interleaved frames */
-	/* loop thread, under the loop lock for the control thread */
-	bool negotiated, failed;
 	/* the reader's: waiting for a cushion before it takes frames (capture: the render
 	 * thread; source and playback: the data thread) */
 	bool primed;
@@ -212,7 +227,7 @@ static void stream_write(void *handle, const float *const *data, uint32_t frames
 	}
 }
 
-/* --- loop thread ------------------------------------------------------------------------- */
+/* --- loop thread, or the control thread under the loop lock ---------------------------------- */
 
 static void on_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
 			     const char *error)
@@ -220,13 +235,8 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	struct mstream *m = data;
 
 	atomic_store(&m->streaming, state == PW_STREAM_STATE_STREAMING);
-	if (state == PW_STREAM_STATE_STREAMING)
-		pw_thread_loop_signal(m->host->tloop, false);
-	if (state == PW_STREAM_STATE_ERROR) {
+	if (state == PW_STREAM_STATE_ERROR)
 		log_warn("media stream: %s", error ? error : "error");
-		m->failed = true;
-		pw_thread_loop_signal(m->host->tloop, false);
-	}
 }
 
 static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
@@ -241,8 +251,6 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	    spa_format_audio_raw_parse(param, &info.info.raw) < 0)
 		return;
 	atomic_store(&m->fmt_channels, info.info.raw.channels);
-	m->negotiated = true;
-	pw_thread_loop_signal(m->host->tloop, false);
 }
 
 static const struct pw_stream_events stream_events = {
@@ -251,73 +259,6 @@ static const struct pw_stream_events stream_events = {
 	.param_changed = on_param_changed,
 	.process = on_process,
 };
-
-static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message)
-{
-	struct media_host *h = data;
-
-	if (id == PW_ID_CORE && (res == -EPIPE || res == -ECONNRESET))
-		h->broken = true;
-}
-
-static const struct pw_core_events core_events = {
-	PW_VERSION_CORE_EVENTS,
-	.error = on_core_error,
-};
-
-/* --- control thread ------------------------------------------------------------------------ */
-
-struct media_host *media_host_new(void)
-{
-	struct media_host *h = calloc(1, sizeof(*h));
-
-	if (h == NULL)
-		return NULL;
-	h->refs = 1;
-	return h;
-}
-
-void media_host_unref(struct media_host *h)
-{
-	if (h == NULL || --h->refs > 0)
-		return;
-	if (h->tloop != NULL)
-		pw_thread_loop_stop(h->tloop);
-	if (h->core != NULL) {
-		spa_hook_remove(&h->core_listener);
-		pw_core_disconnect(h->core);
-	}
-	if (h->context != NULL)
-		pw_context_destroy(h->context);
-	if (h->tloop != NULL)
-		pw_thread_loop_destroy(h->tloop);
-	free(h);
-}
-
-/* the loop, context and core, made on first use; under the loop lock on success */
-static int host_lock(struct media_host *h, struct error *err)
-{
-	if (h->tloop == NULL) {
-		h->tloop = pw_thread_loop_new("audiod-media", NULL);
-		if (h->tloop == NULL || pw_thread_loop_start(h->tloop) < 0)
-			return err_set(err, ERR_IO, "cannot start the media streams' PipeWire loop");
-	}
-	pw_thread_loop_lock(h->tloop);
-	if (h->context == NULL)
-		h->context = pw_context_new(pw_thread_loop_get_loop(h->tloop),
-					    pw_properties_new(PW_KEY_CONFIG_NAME,
-							      "client-rt.conf", NULL), 0);
-	if (h->context != NULL && h->core == NULL) {
-		h->core = pw_context_connect(h->context, NULL, 0);
-		if (h->core != NULL)
-			pw_core_add_listener(h->core, &h->core_listener, &core_events, h);
-	}
-	if (h->core == NULL || h->broken) {
-		pw_thread_loop_unlock(h->tloop);
-		return err_set(err, ERR_IO, "cannot reach PipeWire for a media stream");
-	}
-	return 0;
-}
 
 static void set_position(uint32_t channels, struct spa_audio_info_raw *info)
 {
@@ -369,12 +310,15 @@ static struct pw_properties *stream_props(const struct media_request *rq)
 	return p;
 }
 
-static int stream_connect(struct mstream *m, const struct media_request *rq)
+/* m's PipeWire stream on the host's core, from its request */
+static int stream_connect(struct mstream *m)
 {
+	const struct media_request *rq = &m->rq;
 	uint8_t buf[1024];
 	struct spa_pod_builder pb = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	struct spa_audio_info_raw info = { .format = SPA_AUDIO_FORMAT_F32,
-					   .rate = (uint32_t)rq->rate };
+					   .rate = (uint32_t)rq->rate,
+					   .channels = rq->channels };
 	const struct spa_pod *params[1];
 	struct pw_properties *props = stream_props(rq);
 	enum pw_stream_flags flags = PW_STREAM_FLAG_MAP_BUFFERS | PW_STREAM_FLAG_RT_PROCESS;
@@ -385,10 +329,7 @@ static int stream_connect(struct mstream *m, const struct media_request *rq)
 	if (m->stream == NULL)
 		return -errno;
 	pw_stream_add_listener(m->stream, &m->listener, &stream_events, m);
-	if (rq->dir != MEDIA_CAPTURE) {
-		info.channels = rq->channels;
-		set_position(rq->channels, &info);
-	}
+	set_position(rq->channels, &info);
 	if (rq->dir != MEDIA_SOURCE)
 		flags |= PW_STREAM_FLAG_AUTOCONNECT;
 	params[0] = spa_format_audio_raw_build(&pb, SPA_PARAM_EnumFormat, &info);
@@ -396,36 +337,148 @@ static int stream_connect(struct mstream *m, const struct media_request *rq)
 				 PW_DIRECTION_OUTPUT, PW_ID_ANY, flags, params, 1);
 }
 
-static uint64_t now_s(void)
+/* the data thread is out of on_process once pw_stream_destroy returns */
+static void stream_disconnect(struct mstream *m)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
+	if (m->stream == NULL)
+		return;
+	pw_stream_destroy(m->stream);
+	m->stream = NULL;
+	atomic_store(&m->streaming, false);
 }
 
-/* under the loop lock: the capture stream's channels, once WirePlumber has linked it (it
- * streams) and the format is set; 0 with err set after NEGOTIATE_S */
-static uint32_t capture_channels(struct mstream *m, const struct media_request *rq,
-				 struct error *err)
+static void host_retry_in(struct media_host *h, uint64_t ns)
 {
-	uint64_t end = now_s() + NEGOTIATE_S + 1;
-	uint32_t ch;
+	struct timespec ts = { (time_t)(ns / SPA_NSEC_PER_SEC), (long)(ns % SPA_NSEC_PER_SEC) };
 
-	while (!(m->negotiated && atomic_load(&m->streaming)) && !m->failed &&
-	       !m->host->broken && now_s() < end)
-		pw_thread_loop_timed_wait(m->host->tloop, 1);
-	ch = atomic_load(&m->fmt_channels);
-	if (!m->negotiated || !atomic_load(&m->streaming) || ch == 0)
-		err_set(err, ERR_INVALID_VALUE, "target: nothing to capture from %s%s%s (no PipeWire "
-			"%s was linked within %d s)", rq->target ? "\"" : "the default source",
-			rq->target ? rq->target : "", rq->target ? "\"" : "",
-			rq->capture_sink ? "sink" : "source", NEGOTIATE_S);
-	else if (ch > MAX_CHANNELS)
-		err_set(err, ERR_NOT_SUPPORTED, "target: %u channels, more than %d", ch,
-			MAX_CHANNELS);
-	else
-		return ch;
+	pw_loop_update_timer(h->loop, h->retry, &ts, NULL, false);
+}
+
+static void on_core_error(void *data, uint32_t id, int seq, int res, const char *message)
+{
+	struct media_host *h = data;
+
+	/* the server went away (EPIPE), or reset us while it was going (ECONNRESET); never
+	 * tear down inside the callback */
+	if (id == PW_ID_CORE && (res == -EPIPE || res == -ECONNRESET) && !h->broken &&
+	    !h->stopping) {
+		h->broken = true;
+		host_retry_in(h, SPA_NSEC_PER_MSEC);
+	}
+}
+
+static const struct pw_core_events core_events = {
+	PW_VERSION_CORE_EVENTS,
+	.error = on_core_error,
+};
+
+static void host_teardown(struct media_host *h)
+{
+	for (struct mstream *m = h->streams; m; m = m->next)
+		stream_disconnect(m);
+	if (h->core != NULL) {
+		spa_hook_remove(&h->core_listener);
+		pw_core_disconnect(h->core);
+		h->core = NULL;
+	}
+	h->broken = false;
+}
+
+/* one attempt: the core, then every stream again; false: PipeWire is away */
+static bool host_connect(struct media_host *h)
+{
+	int res;
+
+	h->core = pw_context_connect(h->context, NULL, 0);
+	if (h->core == NULL)
+		return false;
+	pw_core_add_listener(h->core, &h->core_listener, &core_events, h);
+	for (struct mstream *m = h->streams; m; m = m->next)
+		if ((res = stream_connect(m)) < 0)
+			log_warn("media stream: cannot make it again: %s", spa_strerror(res));
+	return true;
+}
+
+static void on_retry(void *data, uint64_t expirations)
+{
+	struct media_host *h = data;
+	bool was_up = h->core != NULL;
+	uint32_t n = 0;
+
+	if (h->stopping)
+		return;
+	host_teardown(h);
+	if (!host_connect(h)) {
+		if (was_up)
+			log_warn("media streams: pipewire is gone; retrying every 0.5 s");
+		host_retry_in(h, RETRY_NS);
+		return;
+	}
+	for (struct mstream *m = h->streams; m; m = m->next)
+		n++;
+	log_info("media streams: reconnected to pipewire, %u stream%s made again", n,
+		 n == 1 ? "" : "s");
+}
+
+/* --- control thread ------------------------------------------------------------------------ */
+
+struct media_host *media_host_new(void)
+{
+	struct media_host *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->refs = 1;
+	return h;
+}
+
+void media_host_unref(struct media_host *h)
+{
+	if (h == NULL || --h->refs > 0)
+		return;
+	if (h->started) {
+		pw_thread_loop_lock(h->tloop);
+		h->stopping = true;
+		host_retry_in(h, 0);
+		host_teardown(h);
+		pw_thread_loop_unlock(h->tloop);
+		pw_thread_loop_stop(h->tloop);
+	}
+	if (h->retry != NULL)
+		pw_loop_destroy_source(h->loop, h->retry);
+	if (h->context != NULL)
+		pw_context_destroy(h->context);
+	if (h->tloop != NULL)
+		pw_thread_loop_destroy(h->tloop);
+	free(h);
+}
+
+/* the loop, context and retry timer, made on first use (what a failed attempt made stays
+ * for the next) */
+static int host_start(struct media_host *h, struct error *err)
+{
+	if (h->started)
+		return 0;
+	if (h->tloop == NULL)
+		h->tloop = pw_thread_loop_new("audiod-media", NULL);
+	if (h->tloop == NULL)
+		return err_set(err, ERR_IO, "cannot make the media streams' PipeWire loop");
+	h->loop = pw_thread_loop_get_loop(h->tloop);
+	/* client-rt.conf makes the data thread (on_process) SCHED_FIFO */
+	if (h->context == NULL)
+		h->context = pw_context_new(h->loop, pw_properties_new(PW_KEY_CONFIG_NAME,
+								      "client-rt.conf", NULL), 0);
+	if (h->context != NULL && h->retry == NULL)
+		h->retry = pw_loop_add_timer(h->loop, on_retry, h);
+	if (h->context == NULL || h->retry == NULL || pw_thread_loop_start(h->tloop) < 0)
+		return err_set(err, ERR_IO, "cannot start the media streams' PipeWire loop");
+	h->started = true;
+	pw_thread_loop_lock(h->tloop);
+	if (!host_connect(h)) {
+		log_warn("media streams: cannot reach pipewire; retrying every 0.5 s");
+		host_retry_in(h, RETRY_NS);
+	}
+	pw_thread_loop_unlock(h->tloop);
 	return 0;
 }
 
@@ -439,19 +492,30 @@ static void stream_stats(void *handle, struct media_stats *st)
 	st->overruns = atomic_load_explicit(&m->overruns, memory_order_relaxed);
 }
 
+static void stream_unlink(struct mstream *m)
+{
+	for (struct mstream **pp = &m->host->streams; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			return;
+		}
+}
+
 static void stream_close(struct media_stream *ms)
 {
 	struct mstream *m = ms->handle;
 
-	if (m->stream != NULL) {
-		pw_thread_loop_lock(m->host->tloop);
-		/* the data thread is out of on_process once this returns */
-		pw_stream_destroy(m->stream);
-		pw_thread_loop_unlock(m->host->tloop);
-	}
+	pw_thread_loop_lock(m->host->tloop);
+	stream_unlink(m);
+	stream_disconnect(m);
+	pw_thread_loop_unlock(m->host->tloop);
 	media_host_unref(m->host);
 	ring_fini(&m->ring);
 	free(m->scratch);
+	free(m->target);
+	free(m->name);
+	free(m->app);
+	free(m->role);
 	free(m);
 }
 
@@ -466,12 +530,36 @@ static int stream_buffers(struct mstream *m, uint32_t channels, struct error *er
 	return 0;
 }
 
-static struct mstream *stream_new(struct media_host *h, const struct media_request *rq)
+/* a copy of s in *out (NULL stays NULL); false: out of memory */
+static bool keep(char **out, const char *s)
+{
+	*out = s != NULL ? strdup(s) : NULL;
+	return s == NULL || *out != NULL;
+}
+
+/* the request kept for making the stream again */
+static bool stream_keep(struct mstream *m, const struct media_request *rq)
+{
+	m->rq = *rq;
+	if (!keep(&m->target, rq->target) || !keep(&m->name, rq->name) ||
+	    !keep(&m->app, rq->app) || !keep(&m->role, rq->role))
+		return false;
+	m->rq.target = m->target;
+	m->rq.name = m->name;
+	m->rq.app = m->app;
+	m->rq.role = m->role;
+	return true;
+}
+
+static struct mstream *stream_new(struct media_host *h, const struct media_request *rq,
+				  struct error *err)
 {
 	struct mstream *m = calloc(1, sizeof(*m));
 
-	if (m == NULL)
+	if (m == NULL) {
+		err_set(err, ERR_INTERNAL, "out of memory");
 		return NULL;
+	}
 	m->host = h;
 	h->refs++;
 	m->dir = rq->dir;
@@ -481,26 +569,29 @@ static struct mstream *stream_new(struct media_host *h, const struct media_reque
 	m->pub.write = stream_write;
 	m->pub.stats = stream_stats;
 	m->pub.close = stream_close;
+	if (!stream_keep(m, rq) || stream_buffers(m, rq->channels, err) < 0) {
+		err_set(err, ERR_INTERNAL, "out of memory");
+		stream_close(&m->pub);
+		return NULL;
+	}
 	return m;
 }
 
-static int stream_start(struct mstream *m, const struct media_request *rq, struct error *err)
+/* on the host's list, and made now unless PipeWire is away (then once it is back) */
+static int stream_start(struct mstream *m, struct error *err)
 {
-	uint32_t ch = rq->channels;
-	int res;
+	struct media_host *h = m->host;
+	int res = 0;
 
-	if (rq->dir != MEDIA_CAPTURE && stream_buffers(m, ch, err) < 0)
-		return -1;
-	res = stream_connect(m, rq);
+	pw_thread_loop_lock(h->tloop);
+	m->next = h->streams;
+	h->streams = m;
+	if (h->core != NULL && !h->broken)
+		res = stream_connect(m);
+	pw_thread_loop_unlock(h->tloop);
 	if (res < 0)
 		return err_set(err, ERR_IO, "cannot make the PipeWire stream: %s",
 			       spa_strerror(res));
-	if (rq->dir != MEDIA_CAPTURE)
-		return 0;
-	/* a capture stream's data thread drops what comes until the ring for its format is
-	 * ready */
-	if ((ch = capture_channels(m, rq, err)) == 0 || stream_buffers(m, ch, err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -508,23 +599,14 @@ struct media_stream *media_open(void *data, const struct media_request *rq, stru
 {
 	struct media_host *h = data;
 	struct mstream *m;
-	int res;
 
-	if (rq->dir != MEDIA_CAPTURE && (rq->channels < 1 || rq->channels > MAX_CHANNELS)) {
+	if (rq->channels < 1 || rq->channels > MAX_CHANNELS) {
 		err_set(err, ERR_NOT_SUPPORTED, "channelCount: 1..%d", MAX_CHANNELS);
 		return NULL;
 	}
-	if (host_lock(h, err) < 0)
+	if (host_start(h, err) < 0 || (m = stream_new(h, rq, err)) == NULL)
 		return NULL;
-	m = stream_new(h, rq);
-	if (m == NULL) {
-		pw_thread_loop_unlock(h->tloop);
-		err_set(err, ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	res = stream_start(m, rq, err);
-	pw_thread_loop_unlock(h->tloop);
-	if (res < 0) {
+	if (stream_start(m, err) < 0) {
 		stream_close(&m->pub);
 		return NULL;
 	}

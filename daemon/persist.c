@@ -1,7 +1,9 @@
 /* persist: persistent sessions outlive the daemon.  each one is kept as a graph document,
  * $XDG_STATE_HOME/audiod/sessions/NAME.json (the `save` reply), written a moment after it
  * changes and at shutdown (a new file renamed over the old one, so a crash leaves either),
- * removed when the session is closed, and built again when the daemon starts.  buffers read
+ * removed when the session is closed, and built again when the daemon starts.  a session
+ * with a playback stream of its own (appstream.c) has that stream's spec in its document as
+ * "stream", taken out before the document is built and made again first.  buffers read
  * from descriptors are kept as copies in the buffers folder beside it (decode.c writes
  * them, session.c removes them); at startup the copies no document names go.
  * control thread only. */
@@ -176,6 +178,8 @@ void persist_save(struct persist *p, struct server *s, struct session *sess)
 	if (p == NULL || sess->ephemeral || sess->fading)
 		return;
 	doc = handler_save(s, sess);
+	if (sess->stream != NULL)
+		json_object_object_add(doc, "stream", json_object_get(sess->stream));
 	res = write_doc(p, sess->name, doc);
 	json_object_put(doc);
 	if (res < 0)
@@ -222,7 +226,27 @@ static struct json_object *read_doc(const char *path, struct error *err)
 	return doc;
 }
 
-/* one saved session: made (or, for default, found) and built from its document */
+/* a session just made again: its own stream, when its document has one ("stream", taken
+ * out of the document).  a stream that cannot be made is said, and the session plays into
+ * the main output */
+static void restore_stream(struct server *s, struct session *sess, struct json_object *doc,
+			   bool made)
+{
+	struct json_object *spec = NULL;
+	struct error err = { 0 };
+
+	if (!json_object_is_type(doc, json_type_object) ||
+	    !json_object_object_get_ex(doc, "stream", &spec))
+		return;
+	spec = json_object_get(spec);
+	json_object_object_del(doc, "stream");
+	if (made && session_stream(s, sess, spec, &err) < 0)
+		log_warn("session %s: cannot make its own stream again: %s", sess->name, err.msg);
+	json_object_put(spec);
+}
+
+/* one saved session: made (or, for default, found), given its stream and built from its
+ * document */
 static void restore_one(struct persist *p, struct server *s, const char *file)
 {
 	char path[4200], name[256];
@@ -230,6 +254,7 @@ static void restore_one(struct persist *p, struct server *s, const char *file)
 	struct error err = { 0 };
 	struct json_object *doc;
 	struct session *sess;
+	bool made = false;
 
 	if (len == 0 || len >= sizeof(name))
 		return;
@@ -239,7 +264,9 @@ static void restore_one(struct persist *p, struct server *s, const char *file)
 	doc = read_doc(path, &err);
 	sess = doc ? session_find(s, name) : NULL;
 	if (doc && sess == NULL)
-		sess = session_create(s, name, false, &err);
+		made = (sess = session_create(s, name, false, &err)) != NULL;
+	if (sess)
+		restore_stream(s, sess, doc, made);
 	if (sess && handler_restore(s, sess, doc, p->dir, &err) == 0) {
 		log_info("session %s restored from %s", name, path);
 		sess->dirty = false;

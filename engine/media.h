@@ -25,8 +25,8 @@ struct media_request {
 	const char *name;	/* source, playback: the node's name; NULL: the host's */
 	const char *app;	/* playback: the application's name; NULL: the host's */
 	const char *role;	/* playback: the media role ("Music"); NULL: none */
-	uint32_t channels;	/* source, playback: the channels written (capture: the
-				 * stream's, set by open) */
+	uint32_t channels;	/* the channels read or written (1..MAX_CHANNELS): what
+				 * the stream asks the server for, which converts */
 	double rate;
 };
 
@@ -37,7 +37,7 @@ struct media_stats {
 };
 
 struct media_stream {
-	uint32_t channels;	/* capture: the channels read; else the request's */
+	uint32_t channels;	/* the request's */
 	void *handle;		/* the host's */
 	/* render, capture: fills data[0..channels) with `frames` (<= 128) frames; false, with
 	 * nothing written, while the stream has nothing to give (the node is then silent) */
@@ -51,8 +51,9 @@ struct media_stream {
 	void (*close)(struct media_stream *ms);
 };
 
-/* what engine_set_media_host takes: opens a stream, or NULL with err set (invalid_value for a
- * target there is nothing to capture from, io when the server refuses) */
+/* what engine_set_media_host takes: opens a stream without waiting for the server (a
+ * capture stream is silent until it is linked), or NULL with err set (not_supported for a
+ * channel count outside 1..MAX_CHANNELS, io when the server refuses) */
 typedef struct media_stream *(*media_open_fn)(void *data, const struct media_request *rq,
 					      struct error *err);
 

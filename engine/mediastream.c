@@ -1,7 +1,9 @@
 /* MediaStreamAudioSourceNode and MediaStreamAudioDestinationNode: audio from and to streams
  * outside the engine, opened by the engine's media host (media.h) when the node is made.
- * the source node has one output whose channel count is its stream's; the destination node
- * one input (channelCount channels, "explicit") that its stream carries out, and no output.
+ * the source node has one output of channelCount channels (default 2), what its stream is
+ * asked to deliver (the host converts); the destination node one input (channelCount
+ * channels, "explicit") that its stream carries out, and no output.  either's channelCount is
+ * fixed once its stream is made.
  * both have the read-only attributes latency (s), underruns and overruns: the stream's.
  * init, attributes, options, fini: control thread (open, stats, close).
  * process: render thread: one read or write of a quantum, nothing else. */
@@ -130,6 +132,7 @@ static int source_init(struct node *n, const struct option *opts, size_t n_opts,
 	for (size_t i = 0; i < n_opts; i++)
 		if (source_option(s, &opts[i], err) < 0)
 			return -1;
+	s->rq.channels = n->cfg_model.count;
 	return ms_open(s, err);	/* process gives the output the stream's channels */
 }
 
@@ -149,15 +152,30 @@ static int dest_init(struct node *n, const struct option *opts, size_t n_opts,
 	return ms_open(s, err);
 }
 
+static int fixed_count(const struct msnode *s, uint32_t count, struct error *err)
+{
+	if (s->ms != NULL && count != s->ms->channels)
+		return err_set(err, ERR_NOT_SUPPORTED, "channelCount: the stream has %u "
+			       "channels, fixed when it was made", s->ms->channels);
+	return 0;
+}
+
+static int source_check_channels(struct node *n, uint32_t count, enum count_mode mode,
+				 enum interp interp, struct error *err)
+{
+	(void)mode;
+	(void)interp;
+	return fixed_count((struct msnode *)n, count, err);
+}
+
 static int dest_check_channels(struct node *n, uint32_t count, enum count_mode mode,
 			       enum interp interp, struct error *err)
 {
 	struct msnode *s = (struct msnode *)n;
 
 	(void)interp;
-	if (s->ms != NULL && count != s->ms->channels)
-		return err_set(err, ERR_NOT_SUPPORTED, "channelCount: the stream has %u "
-			       "channels, fixed when it was made", s->ms->channels);
+	if (fixed_count(s, count, err) < 0)
+		return -1;
 	if (mode != COUNT_EXPLICIT)
 		return err_set(err, ERR_NOT_SUPPORTED, "channelCountMode: a "
 			       "MediaStreamAudioDestinationNode's is \"explicit\"");
@@ -281,6 +299,7 @@ const struct node_kind media_source_kind = {
 	.attrs = ms_attrs,
 	.n_attrs = 3,
 	.init = source_init,
+	.check_channels = source_check_channels,
 	.process = source_process,
 	.options = source_options,
 	.fini = ms_fini,
