@@ -56,7 +56,7 @@ static int graph_precheck(struct req *r, const struct codec_op *g, struct json_o
 	codec_path_field(p, sizeof(p), path, "id");
 	if (strcmp(op, "create") == 0) {
 		if (id && json_object_is_type(id, json_type_string) &&
-		    req_check_new_name(json_object_get_string(id), p, err) < 0)
+		    codec_check_new_name(json_object_get_string(id), p, err) < 0)
 			return -1;
 		/* counted once per request (a delete makes the next create count again),
 		 * then kept up as the request's creates go into the model */
@@ -110,43 +110,6 @@ int op_graph(struct req *r)
 
 static const char *const batch_fields[] = { "op", "id", "at", "commands" };
 
-/* each command's shape, without the engine: nothing is prepared when one is malformed.
- * ops[i] gets the graph op of command i */
-static int batch_shape(struct req *r, struct json_object *cmds, const struct codec_op **ops,
-		       size_t *bad, struct error *err)
-{
-	const char *names[64];
-	char p[CODEC_PATH_MAX];
-	struct engine_op *op;
-	const char *name;
-	size_t i, n = json_object_array_length(cmds), k;
-
-	for (i = 0; i < n; i++) {
-		struct json_object *cmd = json_object_array_get_idx(cmds, i);
-
-		*bad = i;
-		codec_path_index(p, sizeof(p), "commands", i);
-		if (!json_object_is_type(cmd, json_type_object))
-			return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
-		if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
-			return -1;
-		if ((ops[i] = codec_op_find(name)) == NULL) {
-			/* the daemon's own ops answer at once: none of them can wait for a batch */
-			for (k = handler_op_names(names, COUNT(names)); k-- > 0;)
-				if (strcmp(name, names[k]) == 0)
-					return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot "
-						       "be part of a batch", p, name);
-			return codec_unknown_op(name, NULL, 0, p, err);
-		}
-		if (req_field(cmd, "at"))
-			return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put "
-				       "\"at\" on the batch", p);
-		if (codec_op_run(NULL, ops[i], cmd, NULL, NAN, p, &op, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int batch_fail(struct req *r, struct error *err, size_t index)
 {
 	struct json_object *o;
@@ -166,6 +129,7 @@ int op_batch(struct req *r)
 	struct json_object *cmds, *results, *res;
 	struct engine_op *chain = NULL, *op;
 	const struct codec_op **ops;
+	const char *names[64];
 	struct error err = { 0 };
 	uint32_t creates = 0;
 	size_t i, n, bad = 0;
@@ -180,7 +144,8 @@ int op_batch(struct req *r)
 	ops = calloc(n ? n : 1, sizeof(*ops));
 	if (ops == NULL)
 		return req_failf(r, ERR_INTERNAL, "%s", "out of memory");
-	if (batch_shape(r, cmds, ops, &bad, &err) < 0) {
+	if (codec_batch_check(cmds, names, handler_op_names(names, COUNT(names)), ops, &bad,
+			      &err) < 0) {
 		free(ops);
 		return batch_fail(r, &err, bad);
 	}

@@ -22,42 +22,6 @@
 /* --- load ----------------------------------------------------------------------------------- */
 
 static const char *const load_fields[] = { "op", "id", "at", "document", "replace" };
-static const char *const doc_fields[] = {
-	"sampleRate", "length", "channels", "buffers", "nodes", "listener", "connections",
-	"events", "probes",
-};
-
-static int load_check(struct json_object *doc, struct error *err)
-{
-	char p[CODEC_PATH_MAX];
-	struct json_object *v, *nodes = req_field(doc, "nodes");
-	size_t i;
-
-	if (!json_object_is_type(doc, json_type_object))
-		return err_set(err, ERR_BAD_REQUEST, "document: expected a graph document object");
-	if (codec_check_fields(doc, doc_fields, COUNT(doc_fields), "document", err) < 0)
-		return -1;
-	if (((v = req_field(doc, "events")) && json_object_is_type(v, json_type_array) &&
-	     json_object_array_length(v) > 0) ||
-	    ((v = req_field(doc, "probes")) && json_object_is_type(v, json_type_array) &&
-	     json_object_array_length(v) > 0))
-		return err_set(err, ERR_NOT_SUPPORTED, "document: events and probes are for offline "
-			       "rendering; schedule live edits with \"at\"");
-	if ((v = req_field(doc, "buffers")) && !json_object_is_type(v, json_type_object))
-		return err_set(err, ERR_BAD_REQUEST, "document.buffers: expected an object");
-	if (nodes && !json_object_is_type(nodes, json_type_array))
-		return err_set(err, ERR_BAD_REQUEST, "document.nodes: expected an array");
-	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		v = req_field(json_object_array_get_idx(nodes, i), "id");
-		codec_path_index(p, sizeof(p), "document.nodes", i);
-		strncat(p, ".id", sizeof(p) - strlen(p) - 1);
-		if (v && json_object_is_type(v, json_type_string) &&
-		    req_check_new_name(json_object_get_string(v), p, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 struct emit_ctx {
 	struct engine *e;
 	struct engine_op *chain;
@@ -238,7 +202,7 @@ int handler_restore(struct server *s, struct session *sess, struct json_object *
 
 	r.now = (double)engine_frame(r.e) / engine_sample_rate(r.e);
 	env = req_env(&r);
-	if (load_check(doc, err) < 0 || (bufs && !json_object_is_type(bufs, json_type_object)))
+	if (document_check_live(doc, err) < 0 || (bufs && !json_object_is_type(bufs, json_type_object)))
 		return err->code ? -1 : err_set(err, ERR_BAD_REQUEST, "buffers: expected an object");
 	r.buf_names = calloc(n ? n : 1, sizeof(*r.buf_names));
 	r.bufs = calloc(n ? n : 1, sizeof(*r.bufs));
@@ -296,7 +260,7 @@ int op_load(struct req *r)
 		if (doc == NULL)
 			err_set(&err, ERR_BAD_REQUEST, "document: missing required field");
 		else
-			load_check(doc, &err);
+			document_check_live(doc, &err);
 	}
 	if (err.code != ERR_OK) {
 		req_fds_close(&f);

@@ -111,18 +111,6 @@ bool req_is_bus(const struct server *s, const char *ename)
 	return slash && (strcmp(slash + 1, "bus") == 0 || strcmp(slash + 1, "bus:stream") == 0);
 }
 
-int req_check_new_name(const char *name, const char *path, struct error *err)
-{
-	if (name[0] == '\0' || strpbrk(name, "/.:"))
-		return err_set(err, ERR_INVALID_VALUE, "%s: \"%s\" cannot name a node (empty, or "
-			       "with '/', '.' or ':')", path, name);
-	if (strcmp(name, "destination") == 0 || strcmp(name, "listener") == 0 ||
-	    strcmp(name, "bus") == 0)
-		return err_set(err, ERR_INVALID_STATE, "%s: \"%s\" is taken by the session", path,
-			       name);
-	return 0;
-}
-
 /* "at" of a graph edit, batch or load: the frame it applies at, and the engine's notion of
  * "now" for ops prepared for it */
 int req_take_at(struct req *r, struct error *err)
@@ -136,15 +124,8 @@ int req_take_at(struct req *r, struct error *err)
 	r->apply = 0;
 	if (v == NULL)
 		return 0;
-	if (codec_time(v, &env, "at", &t, err) < 0)
+	if (codec_at(v, &env, rate, &t, &r->at, err) < 0)
 		return -1;
-	if (t < 0)
-		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
-	if (t * rate > 0x1p62)	/* no frame counter gets there */
-		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
-	/* as the engine rounds it: a time written from a whole frame (frame / rate) may come
-	 * back a hair above it, which must not make it the next quantum's */
-	r->at = (uint64_t)ceil(t * rate - 1e-9);
 	r->at_time = t;
 	if (t > 0 && t < now)
 		snprintf(r->warning, sizeof(r->warning), "at %.6f is %.3f s in the past (now "

@@ -73,7 +73,6 @@ bool req_no_room(struct req *r);
 struct audio_buffer *req_env_buffer(void *data, const char *name, struct error *err);
 struct codec_env req_env(struct req *r);
 bool req_is_bus(const struct server *s, const char *ename);
-int req_check_new_name(const char *name, const char *path, struct error *err);
 int req_take_at(struct req *r, struct error *err);
 struct engine_op *req_chain_add(struct engine_op *chain, struct engine_op *op);
 bool req_held_fits(struct req *r, const struct engine_op *op, struct error *err);

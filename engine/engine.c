@@ -464,8 +464,8 @@ static int find_param(struct engine *e, const char *target, struct node **np, in
 /* ops */
 
 int engine_op_create_at(struct engine *e, double apply, const char *type, const char *name,
-		     const struct option *opts, size_t n_opts, struct engine_op **op,
-		     struct error *err)
+			const struct option *opts, size_t n_opts, struct engine_op **op,
+			struct error *err)
 {
 	const struct node_kind *kind;
 	struct node *n;
@@ -573,8 +573,8 @@ static bool touches(const struct edge *x, const void *node)
 	return x->until == FRAME_NEVER && (x->src == node || x->dst == node);
 }
 
-int engine_op_delete_at(struct engine *e, double apply, const char *name, struct engine_op **op,
-		     struct error *err)
+int engine_op_delete_at(struct engine *e, double apply, const char *name,
+			struct engine_op **op, struct error *err)
 {
 	struct node *n = find_node(e, name, err);
 	struct edge *x, *next, *saved = NULL, **tail = &saved;
@@ -612,8 +612,8 @@ int engine_op_delete_at(struct engine *e, double apply, const char *name, struct
 	return 0;
 }
 
-int engine_op_connect_at(struct engine *e, double apply, const char *from, const char *to, int output,
-		      int input, struct engine_op **op, struct error *err)
+int engine_op_connect_at(struct engine *e, double apply, const char *from, const char *to,
+			 int output, int input, struct engine_op **op, struct error *err)
 {
 	struct edge edge = { 0 }, *added;
 	struct node *src, *dst;
@@ -692,8 +692,7 @@ static bool matches_pick(const struct edge *x, const void *want)
 }
 
 int engine_op_disconnect_at(struct engine *e, double apply, const char *from, const char *to,
-			    int output,
-			 int input, struct engine_op **op, struct error *err)
+			    int output, int input, struct engine_op **op, struct error *err)
 {
 	struct node *src, *dst = NULL;
 	struct edge *x, *next, want, *removed = NULL, **tail = &removed;
@@ -854,8 +853,8 @@ int engine_op_set(struct engine *e, const char *name, const char *attr, const st
 }
 
 int engine_op_param_at(struct engine *e, double apply, const char *target, const char *method,
-		    const double *args, size_t nargs, const float *curve, size_t ncurve,
-		    const char *rate, struct engine_op **op, struct error *err)
+		       const double *args, size_t nargs, const float *curve, size_t ncurve,
+		       const char *rate, struct engine_op **op, struct error *err)
 {
 	struct param_update *u = NULL;
 	struct engine_op *o;

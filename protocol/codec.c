@@ -1068,6 +1068,75 @@ int codec_op_run(struct engine *e, const struct codec_op *g, struct json_object 
 	return g->fn(e, req, env, at, path, op, result, err);
 }
 
+int codec_at(struct json_object *v, const struct codec_env *env, double rate, double *t,
+	     uint64_t *frame, struct error *err)
+{
+	if (codec_time(v, env, "at", t, err) < 0)
+		return -1;
+	if (*t < 0)
+		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", *t);
+	if (*t * rate > 0x1p62)	/* no frame counter gets there */
+		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", *t);
+	/* as the engine's activation: t * rate may come back a hair above a whole frame */
+	*frame = (uint64_t)ceil(*t * rate - 1e-9);
+	return 0;
+}
+
+int codec_check_new_name(const char *name, const char *path, struct error *err)
+{
+	if (name[0] == '\0' || strpbrk(name, "/.:"))
+		return err_set(err, ERR_INVALID_VALUE, "%s: \"%s\" cannot name a node (empty, or "
+			       "with '/', '.' or ':')", path, name);
+	if (strcmp(name, "destination") == 0 || strcmp(name, "listener") == 0 ||
+	    strcmp(name, "bus") == 0)
+		return err_set(err, ERR_INVALID_STATE, "%s: \"%s\" is taken by the session", path,
+			       name);
+	return 0;
+}
+
+/* command i of a batch: a graph op, with no "at" of its own, well formed */
+static int batch_command(struct json_object *cmd, const char *const *others, size_t n_others,
+			 const char *p, const struct codec_op **g, struct error *err)
+{
+	struct engine_op *op;
+	const char *name;
+	size_t k;
+
+	if (!json_object_is_type(cmd, json_type_object))
+		return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
+	if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
+		return -1;
+	if ((*g = codec_op_find(name)) == NULL) {
+		/* the caller's own ops answer at once: none of them can wait for a batch */
+		for (k = 0; k < n_others; k++)
+			if (strcmp(name, others[k]) == 0)
+				return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot be part "
+					       "of a batch", p, name);
+		return codec_unknown_op(name, NULL, 0, p, err);
+	}
+	if (field(cmd, "at"))
+		return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put \"at\" "
+			       "on the batch", p);
+	/* without an engine: the shape only, no op is made */
+	return codec_op_run(NULL, *g, cmd, NULL, NAN, p, &op, NULL, err);
+}
+
+int codec_batch_check(struct json_object *cmds, const char *const *others, size_t n_others,
+		      const struct codec_op **ops, size_t *bad, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+	size_t i, n = json_object_array_length(cmds);
+
+	for (i = 0; i < n; i++) {
+		*bad = i;
+		codec_path_index(p, sizeof(p), "commands", i);
+		if (batch_command(json_object_array_get_idx(cmds, i), others, n_others, p, &ops[i],
+				  err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --- positional actions ------------------------------------------------------------------- */
 
 static const struct action {

@@ -79,6 +79,23 @@ const char *codec_op_name(const struct codec_op *g);
 int codec_unknown_op(const char *op, const char *const *others, size_t n_others,
 		     const char *path, struct error *err);
 
+/* a request's "at" (v, not NULL): the context time *t (s, "+S" from env's now), checked (not
+ * negative, not beyond any frame counter) and the frame it applies at, *frame: the first at
+ * or after t, rounded as the engine rounds times (a time written from a whole frame stays
+ * that frame).  0 or -1 with err set. */
+int codec_at(struct json_object *v, const struct codec_env *env, double rate, double *t,
+	     uint64_t *frame, struct error *err);
+/* a name a client may give a new node (PROTOCOL.md §4): not empty, without '/', '.' or
+ * ':', and not one a session keeps (destination, listener, bus).  0 or -1 with err set,
+ * its message starting with path */
+int codec_check_new_name(const char *name, const char *path, struct error *err);
+/* a batch's "commands" (an array), without an engine: each an object naming a graph op
+ * (ops[i] gets it; one of others[], the caller's own ops, is "cannot be part of a batch"),
+ * without an "at" of its own, its fields well formed.  0, or -1 with err set and *bad the
+ * failing command's index */
+int codec_batch_check(struct json_object *cmds, const char *const *others, size_t n_others,
+		      const struct codec_op **ops, size_t *bad, struct error *err);
+
 /* one request object {"op":..., fields} of PROTOCOL.md §4 (graph ops only; "id" and "at" are
  * allowed on every one of them).  result (may be NULL) receives the fields to add to the reply
  * ({"id": name} for create) or NULL.  errors carry path, or the field's path. */

@@ -446,6 +446,39 @@ static int build_listener(struct builder *b, struct json_object *doc, struct err
 	return l ? apply_params(b, "listener", l, "listener", err) : 0;
 }
 
+static bool nonempty_array(struct json_object *v)
+{
+	return v && json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0;
+}
+
+int document_check_live(struct json_object *doc, struct error *err)
+{
+	char p[CODEC_PATH_MAX];
+	struct json_object *v, *nodes = get(doc, "nodes");
+	size_t i;
+
+	if (!json_object_is_type(doc, json_type_object))
+		return err_set(err, ERR_BAD_REQUEST, "document: expected a graph document object");
+	if (codec_check_fields(doc, top_fields, COUNT(top_fields), "document", err) < 0)
+		return -1;
+	if (nonempty_array(get(doc, "events")) || nonempty_array(get(doc, "probes")))
+		return err_set(err, ERR_NOT_SUPPORTED, "document: events and probes are for offline "
+			       "rendering; schedule live edits with \"at\"");
+	if ((v = get(doc, "buffers")) && !json_object_is_type(v, json_type_object))
+		return err_set(err, ERR_BAD_REQUEST, "document.buffers: expected an object");
+	if (nodes && !json_object_is_type(nodes, json_type_array))
+		return err_set(err, ERR_BAD_REQUEST, "document.nodes: expected an array");
+	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		v = get(json_object_array_get_idx(nodes, i), "id");
+		codec_path_index(p, sizeof(p), "document.nodes", i);
+		strncat(p, ".id", sizeof(p) - strlen(p) - 1);
+		if (v && json_object_is_type(v, json_type_string) &&
+		    codec_check_new_name(json_object_get_string(v), p, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int document_build(struct engine *e, struct json_object *doc, const struct codec_env *env,
 		   int (*emit_fn)(void *data, struct engine_op *op, struct error *err), void *data,
 		   struct error *err)

@@ -42,6 +42,12 @@ struct document_namer {
 	const char *(*buffer)(void *data, const struct audio_buffer *b);
 	void *data;
 };
+/* a document a live session loads (`load`), before it is built: its top-level fields, no
+ * events or probes (ERR_NOT_SUPPORTED: those are for offline rendering), buffers an object,
+ * nodes an array whose ids are names a client may give (codec_check_new_name).  0 or -1
+ * with err set, paths starting with "document" */
+int document_check_live(struct json_object *doc, struct error *err);
+
 /* the engine's graph as its control-side model has it, as a document that document_build
  * makes again: sampleRate, length (one second), channels, nodes (options, props, params,
  * start/stop), listener, connections.  buffers are the caller's to add.  control side. */

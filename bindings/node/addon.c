@@ -576,8 +576,9 @@ static napi_value engine_param(napi_env env, napi_callback_info info)
 	has_rate = !is_nullish(env, argv[4]);
 	if (has_rate && !get_string(env, argv[4], rate, sizeof(rate)))
 		goto out;
-	ret = op_done(env, c, engine_op_param_at(c->e, c->apply, target, method, args, nargs, curve, ncurve,
-					      has_rate ? rate : NULL, &op, &err), &op, &err);
+	ret = op_done(env, c, engine_op_param_at(c->e, c->apply, target, method, args, nargs,
+						 curve, ncurve, has_rate ? rate : NULL, &op, &err),
+		      &op, &err);
 out:
 	free(curve);
 	return ret;

@@ -230,18 +230,6 @@ static bool is_bus(const char *ename)
 	return colon && strcmp(colon + 1, "bus") == 0;
 }
 
-static int check_new_name(const char *name, const char *path, struct error *err)
-{
-	if (name[0] == '\0' || strpbrk(name, "/.:"))
-		return err_set(err, ERR_INVALID_VALUE, "%s: \"%s\" cannot name a node (empty, or "
-			       "with '/', '.' or ':')", path, name);
-	if (strcmp(name, "destination") == 0 || strcmp(name, "listener") == 0 ||
-	    strcmp(name, "bus") == 0)
-		return err_set(err, ERR_INVALID_STATE, "%s: \"%s\" is taken by the session", path,
-			       name);
-	return 0;
-}
-
 /* "at": the engine's notion of now for the ops prepared (handler.c also turns it into the
  * frame the edit is held for; the harness commits at once) */
 static int take_at(struct req *r, struct error *err)
@@ -249,15 +237,12 @@ static int take_at(struct req *r, struct error *err)
 	struct json_object *v = field(r->obj, "at");
 	struct codec_env env = env_of(r);
 	double t, rate = engine_sample_rate(r->e), now = (double)engine_frame(r->e) / rate;
+	uint64_t frame;
 
 	if (v == NULL)
 		return 0;
-	if (codec_time(v, &env, "at", &t, err) < 0)
+	if (codec_at(v, &env, rate, &t, &frame, err) < 0)
 		return -1;
-	if (t < 0)
-		return err_set(err, ERR_INVALID_VALUE, "at: %g is negative", t);
-	if (t * rate > 0x1p62)	/* no frame counter gets there */
-		return err_set(err, ERR_INVALID_VALUE, "at: %g is too far ahead", t);
 	if (t > now)
 		r->apply = t;
 	return 0;
@@ -298,7 +283,7 @@ static int graph_precheck(struct req *r, struct json_object *cmd, const char *pa
 	codec_path_field(p, sizeof(p), path, "id");
 	if (strcmp(op, "create") == 0) {
 		if (id && json_object_is_type(id, json_type_string) &&
-		    check_new_name(json_object_get_string(id), p, err) < 0)
+		    codec_check_new_name(json_object_get_string(id), p, err) < 0)
 			return -1;
 	} else if (strcmp(op, "delete") == 0 && id && json_object_is_type(id, json_type_string)) {
 		if (env_node(NULL, json_object_get_string(id), mapped, sizeof(mapped), err) < 0)
@@ -330,43 +315,6 @@ static void op_graph(struct req *r)
 
 static const char *const batch_fields[] = { "op", "id", "at", "commands" };
 
-static int batch_shape(struct json_object *cmds, size_t *bad, struct error *err)
-{
-	char p[CODEC_PATH_MAX];
-	struct engine_op *op;
-	const char *name;
-	size_t i, n = json_object_array_length(cmds);
-
-	for (i = 0; i < n; i++) {
-		struct json_object *cmd = json_object_array_get_idx(cmds, i);
-
-		*bad = i;
-		codec_path_index(p, sizeof(p), "commands", i);
-		if (!json_object_is_type(cmd, json_type_object))
-			return err_set(err, ERR_BAD_REQUEST, "%s: expected an object", p);
-		if (codec_get_string(cmd, "op", true, p, &name, err) < 0)
-			return -1;
-		if (codec_op_find(name) == NULL) {
-			for (int k = 0; k < COUNT(other_ops); k++)
-				if (strcmp(name, other_ops[k]) == 0)
-					return err_set(err, ERR_BAD_REQUEST, "%s.op: \"%s\" cannot "
-						       "be part of a batch", p, name);
-			return codec_unknown_op(name, NULL, 0, p, err);
-		}
-		if (field(cmd, "at"))
-			return err_set(err, ERR_BAD_REQUEST, "%s.at: a batch applies at once: put "
-				       "\"at\" on the batch", p);
-		/* the shape only: no engine, no op */
-		if (codec_op(NULL, cmd, NULL, p, &op, NULL, err) < 0)
-			return -1;
-		if (op != NULL) {
-			fprintf(stderr, "fuzz: codec_op without an engine made an op\n");
-			abort();
-		}
-	}
-	return 0;
-}
-
 static int batch_fail(struct req *r, struct error *err, size_t index)
 {
 	struct json_object *o;
@@ -384,6 +332,7 @@ static int op_batch(struct req *r)
 	struct codec_env env = env_of(r);
 	struct json_object *cmds, *results, *res;
 	struct engine_op *chain = NULL, *op;
+	const struct codec_op **ops;
 	struct error err = { 0 };
 	size_t i, n, bad = 0;
 	char p[CODEC_PATH_MAX];
@@ -393,10 +342,17 @@ static int op_batch(struct req *r)
 	cmds = field(r->obj, "commands");
 	if (cmds == NULL || !json_object_is_type(cmds, json_type_array))
 		return failf(r, ERR_BAD_REQUEST, "commands: expected an array of requests");
-	if (batch_shape(cmds, &bad, &err) < 0)
+	ops = calloc(json_object_array_length(cmds) + 1, sizeof(*ops));
+	if (ops == NULL)
+		abort();
+	if (codec_batch_check(cmds, other_ops, COUNT(other_ops), ops, &bad, &err) < 0) {
+		free(ops);
 		return batch_fail(r, &err, bad);
-	if (take_at(r, &err) < 0)
+	}
+	if (take_at(r, &err) < 0) {
+		free(ops);
 		return fail(r, &err);
+	}
 	env.apply = r->apply;
 	n = json_object_array_length(cmds);
 	results = json_object_new_array_ext((int)n);
@@ -408,13 +364,14 @@ static int op_batch(struct req *r)
 		res = NULL;
 		if (graph_precheck(r, cmd, p, &err) < 0)
 			break;
-		if (codec_op(r->e, cmd, &env, p, &op, &res, &err) < 0)
+		if (codec_op_run(r->e, ops[i], cmd, &env, NAN, p, &op, &res, &err) < 0)
 			break;
 		chain = chain_add(chain, op);
 		if (res == NULL)
 			res = json_object_new_object();
 		json_object_array_add(results, res);
 	}
+	free(ops);
 	if (batch_close(r, chain, i < n, &err) < 0 && i == n)
 		i = n + 1;
 	if (i != n) {
@@ -429,42 +386,6 @@ static int op_batch(struct req *r)
 /* --- load ---------------------------------------------------------------------------------- */
 
 static const char *const load_fields[] = { "op", "id", "at", "document", "replace" };
-static const char *const doc_fields[] = {
-	"sampleRate", "length", "channels", "buffers", "nodes", "listener", "connections",
-	"events", "probes",
-};
-
-static int load_check(struct json_object *doc, struct error *err)
-{
-	char p[CODEC_PATH_MAX];
-	struct json_object *v, *nodes = field(doc, "nodes");
-	size_t i;
-
-	if (!json_object_is_type(doc, json_type_object))
-		return err_set(err, ERR_BAD_REQUEST, "document: expected a graph document object");
-	if (codec_check_fields(doc, doc_fields, COUNT(doc_fields), "document", err) < 0)
-		return -1;
-	if (((v = field(doc, "events")) && json_object_is_type(v, json_type_array) &&
-	     json_object_array_length(v) > 0) ||
-	    ((v = field(doc, "probes")) && json_object_is_type(v, json_type_array) &&
-	     json_object_array_length(v) > 0))
-		return err_set(err, ERR_NOT_SUPPORTED, "document: events and probes are for offline "
-			       "rendering; schedule live edits with \"at\"");
-	if ((v = field(doc, "buffers")) && !json_object_is_type(v, json_type_object))
-		return err_set(err, ERR_BAD_REQUEST, "document.buffers: expected an object");
-	if (nodes && !json_object_is_type(nodes, json_type_array))
-		return err_set(err, ERR_BAD_REQUEST, "document.nodes: expected an array");
-	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		v = field(json_object_array_get_idx(nodes, i), "id");
-		codec_path_index(p, sizeof(p), "document.nodes", i);
-		strncat(p, ".id", sizeof(p) - strlen(p) - 1);
-		if (v && json_object_is_type(v, json_type_string) &&
-		    check_new_name(json_object_get_string(v), p, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 struct emit_ctx {
 	struct engine *e;
 	struct engine_op *chain;
@@ -619,7 +540,7 @@ static int op_load(struct req *r)
 	doc = field(r->obj, "document");
 	if (doc == NULL)
 		return failf(r, ERR_BAD_REQUEST, "document: missing required field");
-	if (load_check(doc, &err) < 0)
+	if (document_check_live(doc, &err) < 0)
 		return fail(r, &err);
 	bufs = field(doc, "buffers");
 	if (bufs && json_object_object_length(bufs) > 0) {
